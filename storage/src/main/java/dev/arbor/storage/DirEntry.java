@@ -1,0 +1,4 @@
+package dev.arbor.storage;
+
+/** One name in a directory. */
+public record DirEntry(String name, long inode, boolean directory) {}
