@@ -1,0 +1,94 @@
+package dev.arbor.backend.compute.volume;
+
+import dev.arbor.storage.FileTree;
+import org.cryptomator.jfuse.api.Fuse;
+import org.cryptomator.jfuse.api.FuseBuilder;
+import org.cryptomator.jfuse.api.FuseMountFailedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.file.FileStore;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One timeline's {@link FileTree} mounted over FUSE at a directory: an endpoint's PGDATA.
+ * Close unmounts. A crash of this JVM leaves a dead mount behind; {@link Mounts#unmountStale} clears it.
+ */
+public final class FuseVolume implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(FuseVolume.class);
+    /** Debian's libfuse3-3 ships only the versioned name; System.loadLibrary("fuse3") would need the -dev package. */
+    private static final List<String> LIBFUSE = List.of(
+            "/usr/lib/x86_64-linux-gnu/libfuse3.so.3", "/lib/x86_64-linux-gnu/libfuse3.so.3",
+            "/usr/lib/aarch64-linux-gnu/libfuse3.so.3", "/usr/lib64/libfuse3.so.3", "/usr/lib/libfuse3.so.3");
+
+    private final Path mountPoint;
+    private final Fuse fuse;
+    private final FileTree tree;
+
+    private FuseVolume(Path mountPoint, Fuse fuse, FileTree tree) {
+        this.mountPoint = mountPoint;
+        this.fuse = fuse;
+        this.tree = tree;
+    }
+
+    /**
+     * Mounts {@code tree} at {@code mountPoint} (created if missing), presenting every file as owned by
+     * {@code owner}. {@code storeDir} is where the store keeps its files (statfs reports its space).
+     */
+    public static FuseVolume mount(FileTree tree, Path mountPoint, OsAccount owner, Path storeDir) throws IOException {
+        Mounts.unmountStale(mountPoint);
+        Files.createDirectories(mountPoint);
+        FuseBuilder builder = Fuse.builder();
+        builder.setLibraryPath(libfuse());
+        FileStore backing = storeDir == null ? null : Files.getFileStore(storeDir);
+        Fuse fuse = builder.build(new TreeFs(tree, builder.errno(), owner.uid(), owner.gid(), backing));
+        List<String> opts = new ArrayList<>(List.of(
+                // allow_other: postgres (another OS user) must reach the files; default_permissions: the kernel
+                // enforces the modes we present. The daemon is the only writer, so long kernel cache timeouts are safe.
+                "allow_other", "default_permissions", "kernel_cache",
+                "attr_timeout=3600", "entry_timeout=3600", "negative_timeout=3600",
+                "fsname=arbor-" + tree.timeline(), "subtype=arbor"));
+        if (tree.readOnly()) opts.add("ro");
+        try {
+            fuse.mount("arbor", mountPoint, "-o", String.join(",", opts));
+        } catch (FuseMountFailedException | RuntimeException e) {
+            closeQuietly(fuse);
+            throw new IOException("cannot mount timeline " + tree.timeline() + " at " + mountPoint + ": " + e.getMessage(), e);
+        }
+        Mounts.raiseDirtyLimit(mountPoint);
+        log.info("mounted timeline {} at {}{}", tree.timeline(), mountPoint, tree.readOnly() ? " (read-only)" : "");
+        return new FuseVolume(mountPoint, fuse, tree);
+    }
+
+    private static String libfuse() {
+        for (String p : LIBFUSE) if (Files.exists(Path.of(p))) return p;
+        throw new IllegalStateException("libfuse3.so.3 not found (looked in " + LIBFUSE
+                + "); install the Debian package libfuse3-3 (scripts/install-deps)");
+    }
+
+    public Path mountPoint() { return mountPoint; }
+
+    public FileTree tree() { return tree; }
+
+    /** Unmounts. Processes still using the mount must be stopped first, or the kernel refuses (EBUSY). */
+    @Override
+    public void close() {
+        // fusermount3 -u makes the kernel flush and detach cleanly before the FUSE loop exits.
+        Mounts.unmount(mountPoint, false);
+        closeQuietly(fuse);
+        log.info("unmounted {}", mountPoint);
+    }
+
+    private static void closeQuietly(Fuse fuse) {
+        try {
+            fuse.close();
+        } catch (TimeoutException | RuntimeException e) {
+            log.warn("closing FUSE session: {}", e.toString());
+        }
+    }
+}
