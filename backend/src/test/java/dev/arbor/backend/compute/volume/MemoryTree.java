@@ -12,8 +12,8 @@ import java.util.*;
 import java.util.concurrent.atomic.AtomicLong;
 
 /** Unit-level stand-in for the page store, only to isolate the FUSE adapter. One lock, byte arrays. */
-final class MemoryTree implements FileTree {
-    private record Node(long inode, boolean dir, int[] mode, long[] mtime, byte[][] data) {}
+public final class MemoryTree implements FileTree {
+    private record Node(long inode, boolean dir, int[] mode, long[] mtime, byte[][] data, int[] len) {}
 
     private final TimelineId id = TimelineId.generate();
     private final boolean readOnly;
@@ -22,18 +22,21 @@ final class MemoryTree implements FileTree {
     private final AtomicLong nextInode = new AtomicLong(1);
     final AtomicLong syncs = new AtomicLong();
 
-    MemoryTree(boolean readOnly) {
+    public MemoryTree(boolean readOnly) {
         this.readOnly = readOnly;
         put("/", true, 0700);
     }
 
     /** A writable copy's content as a read-only tree. */
-    synchronized MemoryTree readOnlyCopy() {
-        MemoryTree t = new MemoryTree(true);
+    synchronized MemoryTree readOnlyCopy() { return copy(true); }
+
+    /** A full copy (a branch, the slow way). */
+    public synchronized MemoryTree copy(boolean ro) {
+        MemoryTree t = new MemoryTree(ro);
         t.nodes.clear();
         t.byInode.clear();
         nodes.forEach((p, n) -> {
-            Node c = new Node(n.inode, n.dir, n.mode.clone(), n.mtime.clone(), new byte[][]{n.data[0].clone()});
+            Node c = new Node(n.inode, n.dir, n.mode.clone(), n.mtime.clone(), new byte[][]{n.data[0].clone()}, n.len.clone());
             t.nodes.put(p, c);
             t.byInode.put(c.inode, c);
         });
@@ -42,13 +45,13 @@ final class MemoryTree implements FileTree {
     }
 
     private Node put(String path, boolean dir, int mode) {
-        Node n = new Node(nextInode.getAndIncrement(), dir, new int[]{mode}, new long[]{System.currentTimeMillis()}, new byte[][]{new byte[0]});
+        Node n = new Node(nextInode.getAndIncrement(), dir, new int[]{mode}, new long[]{System.currentTimeMillis()}, new byte[][]{new byte[0]}, new int[1]);
         nodes.put(path, n);
         byInode.put(n.inode, n);
         return n;
     }
 
-    private FileAttr attr(Node n) { return new FileAttr(n.inode, n.dir, n.data[0].length, n.mode[0], n.mtime[0]); }
+    private FileAttr attr(Node n) { return new FileAttr(n.inode, n.dir, n.len[0], n.mode[0], n.mtime[0]); }
     private void writable() { if (readOnly) throw new StorageException.ReadOnly("read-only"); }
     private Node get(String path) {
         Node n = nodes.get(path);
@@ -96,10 +99,10 @@ final class MemoryTree implements FileTree {
     }
 
     @Override public synchronized int read(long inode, long offset, ByteBuffer dst) {
-        byte[] d = inode(inode).data[0];
-        if (offset >= d.length) return 0;
-        int n = (int) Math.min(dst.remaining(), d.length - offset);
-        dst.put(d, (int) offset, n);
+        Node node = inode(inode);
+        if (offset >= node.len[0]) return 0;
+        int n = (int) Math.min(dst.remaining(), node.len[0] - offset);
+        dst.put(node.data[0], (int) offset, n);
         return n;
     }
 
@@ -107,14 +110,19 @@ final class MemoryTree implements FileTree {
         writable();
         Node n = inode(inode);
         int len = src.remaining();
-        if (offset + len > n.data[0].length) n.data[0] = Arrays.copyOf(n.data[0], (int) (offset + len));
+        int end = (int) (offset + len);
+        if (end > n.data[0].length) n.data[0] = Arrays.copyOf(n.data[0], Math.max(end, n.data[0].length * 2));
+        if (offset > n.len[0]) Arrays.fill(n.data[0], n.len[0], (int) offset, (byte) 0);
         src.get(n.data[0], (int) offset, len);
+        n.len[0] = Math.max(n.len[0], end);
     }
 
     @Override public synchronized void truncate(long inode, long size) {
         writable();
         Node n = inode(inode);
-        n.data[0] = Arrays.copyOf(n.data[0], (int) size);
+        if (size > n.data[0].length) n.data[0] = Arrays.copyOf(n.data[0], (int) size);
+        else if (size > n.len[0]) Arrays.fill(n.data[0], n.len[0], (int) size, (byte) 0);
+        n.len[0] = (int) size;
     }
 
     @Override public synchronized void rename(String from, String to) {
