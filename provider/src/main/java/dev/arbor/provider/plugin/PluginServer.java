@@ -1,0 +1,85 @@
+package dev.arbor.provider.plugin;
+
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.Executors;
+
+/**
+ * A go-plugin gRPC server on 127.0.0.1 with AutoMTLS. The JDK TLS provider is used on purpose:
+ * netty's BoringSSL omits ECDSA+SHA512 from the CertificateRequest, so Go's P-521 client certificate
+ * is never sent.
+ */
+public final class PluginServer {
+    public static final int CORE_PROTOCOL = 1;
+    public static final int APP_PROTOCOL = 6;
+
+    private final Server server;
+    private final AutoMtls serverCert;
+
+    private PluginServer(Server server, AutoMtls serverCert) {
+        this.server = server;
+        this.serverCert = serverCert;
+    }
+
+    /**
+     * Starts the server. {@code clientCert} null means plaintext (TF_DISABLE_PLUGIN_TLS / debugging).
+     */
+    public static PluginServer start(BindableService provider, X509Certificate clientCert, Runnable exit)
+            throws IOException {
+        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .channelType(NioServerSocketChannel.class)
+                .bossEventLoopGroup(new NioEventLoopGroup(1))
+                .workerEventLoopGroup(new NioEventLoopGroup(2))
+                // RPCs may block on HTTP calls and operation polling: one virtual thread each.
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
+                .maxInboundMessageSize(64 << 20)
+                .addService(provider)
+                .addService(new GoPluginServices.Controller(exit))
+                .addService(new GoPluginServices.Stdio())
+                .addService(new GoPluginServices.Broker());
+        AutoMtls cert = null;
+        if (clientCert != null) {
+            cert = AutoMtls.generate();
+            SslContext ssl = GrpcSslContexts.configure(
+                    SslContextBuilder.forServer(cert.key(), cert.certificate())
+                            .trustManager(clientCert)
+                            .clientAuth(ClientAuth.REQUIRE),
+                    SslProvider.JDK).build();
+            b.sslContext(ssl);
+        }
+        return new PluginServer(b.build().start(), cert);
+    }
+
+    public int port() {
+        return server.getPort();
+    }
+
+    /** The line go-plugin reads from the plugin's stdout. */
+    public String handshakeLine() {
+        return CORE_PROTOCOL + "|" + APP_PROTOCOL + "|tcp|127.0.0.1:" + port() + "|grpc|"
+                + (serverCert == null ? "" : serverCert.handshakeField());
+    }
+
+    public AutoMtls serverCert() {
+        return serverCert;
+    }
+
+    public void awaitTermination() throws InterruptedException {
+        server.awaitTermination();
+    }
+
+    public void shutdownNow() {
+        server.shutdownNow();
+    }
+}
