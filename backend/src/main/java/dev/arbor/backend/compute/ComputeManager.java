@@ -5,6 +5,7 @@ import dev.arbor.backend.compute.process.ClusterTemplate;
 import dev.arbor.backend.compute.process.PostgresServer;
 import dev.arbor.backend.compute.process.Procs;
 import dev.arbor.backend.compute.process.Scram;
+import dev.arbor.backend.compute.proxy.ProxyBackends;
 import dev.arbor.backend.compute.volume.FuseVolume;
 import dev.arbor.backend.compute.volume.Mounts;
 import dev.arbor.backend.ops.ComputeControl;
@@ -42,7 +43,7 @@ import java.util.stream.Stream;
  *
  * <p>All methods may block; call them from virtual threads or worker threads, never an event loop.
  */
-public final class ComputeManager implements ComputeControl {
+public final class ComputeManager implements ComputeControl, ProxyBackends {
     private static final Logger log = LoggerFactory.getLogger(ComputeManager.class);
     private static final String MANAGED = "arbor-managed";
 
@@ -128,6 +129,7 @@ public final class ComputeManager implements ComputeControl {
     }
 
     /** For the proxy: the endpoint's port, waking it if suspended. @throws EndpointNotFound */
+    @Override
     public int wake(String endpointId) throws IOException {
         Endpoint ep = endpoints.get(endpointId);
         RunningCompute r = ep == null ? null : ep.running;
@@ -384,11 +386,23 @@ public final class ComputeManager implements ComputeControl {
 
     // ---------------------------------------------------------------- connections and idling
 
+    @Override
+    public List<Integer> runningPorts() {
+        List<Integer> ports = new ArrayList<>();
+        for (Endpoint ep : endpoints.values()) {
+            RunningCompute r = ep.running;
+            if (r != null && r.server().alive()) ports.add(r.server().port());
+        }
+        return ports;
+    }
+
     /** The proxy opened a client connection to the endpoint (counted from before the wake-up). */
+    @Override
     public void connectionOpened(String endpointId) {
         endpoints.computeIfAbsent(endpointId, Endpoint::new).connections.incrementAndGet();
     }
 
+    @Override
     public void connectionClosed(String endpointId) {
         Endpoint ep = endpoints.get(endpointId);
         if (ep == null) return;
@@ -425,11 +439,11 @@ public final class ComputeManager implements ComputeControl {
                     if (ep.running == null || ep.connections.get() > 0) continue;
                     if (System.nanoTime() - ep.idleSinceNanos < timeout) continue;
                     stopLocked(ep, "idle for " + TimeUnit.NANOSECONDS.toSeconds(timeout) + " s");
+                    EndpointRegistry reg = registry;
+                    if (reg != null) reg.reportIdle(ep.id);
                 } finally {
                     ep.lock.unlock();
                 }
-                EndpointRegistry reg = registry;
-                if (reg != null) reg.reportIdle(ep.id);
             } catch (RuntimeException e) {
                 log.warn("suspending idle endpoint {}: {}", ep.id, e.toString());
             }

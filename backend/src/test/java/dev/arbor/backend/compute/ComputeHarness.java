@@ -1,0 +1,113 @@
+package dev.arbor.backend.compute;
+
+import dev.arbor.backend.compute.process.PgInstall;
+import dev.arbor.backend.compute.process.Procs;
+import dev.arbor.backend.compute.proxy.PgProxy;
+import dev.arbor.backend.compute.proxy.ProxyTls;
+import dev.arbor.backend.ops.EndpointRegistry;
+import dev.arbor.backend.ops.EndpointSpec;
+import dev.arbor.storage.TimelineId;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A real compute stack for tests: page store, ComputeManager, Vert.x proxy with TLS, a map as registry. */
+final class ComputeHarness implements AutoCloseable {
+    static final String ROLE = "app_owner";
+    static final String PASSWORD = "s3cret-Pw.42";
+    static final String DB = "appdb";
+
+    final Path dir;
+    final TestStore store;
+    final ComputeManager compute;
+    final Vertx vertx = Vertx.vertx();
+    final PgProxy proxy;
+    final int proxyPort;
+    final Map<String, EndpointSpec> specs = new ConcurrentHashMap<>();
+    final List<String> idleReports = new CopyOnWriteArrayList<>();
+
+    ComputeHarness(Duration defaultSuspend) throws Exception {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-compute-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        store = TestStore.open(dir.resolve("store"));
+        var cfg = new ComputeConfig(dir, PgInstall.locate(), defaultSuspend, Duration.ofSeconds(90), Duration.ofMillis(200));
+        compute = new ComputeManager(cfg, store.trees());
+        compute.setRegistry(new EndpointRegistry() {
+            @Override public Optional<EndpointSpec> spec(String id) { return Optional.ofNullable(specs.get(id)); }
+            @Override public void reportActive(String id) {}
+            @Override public void reportIdle(String id) { idleReports.add(id); }
+        });
+        proxy = new PgProxy(vertx, compute, ProxyTls.selfSigned(dir.resolve("tls"), "localhost"));
+        proxyPort = proxy.listen("127.0.0.1", 0).await();
+    }
+
+    /** A root timeline with a fresh cluster. */
+    TimelineId newRoot() throws IOException {
+        TimelineId t = store.createRoot();
+        compute.initTimeline(t);
+        return t;
+    }
+
+    EndpointSpec endpoint(String id, TimelineId timeline, String type, int suspendSeconds) throws Exception {
+        var spec = new EndpointSpec("prj-test", id, "br-" + id, timeline, type, 15, 0.25, 1, suspendSeconds, Map.of(),
+                List.of(new EndpointSpec.RoleSpec(ROLE, PASSWORD, false)), List.of(new EndpointSpec.DatabaseSpec(DB, ROLE)));
+        specs.put(id, spec);
+        return spec;
+    }
+
+    String uri(String endpointId) {
+        return ConnectionUris.postgresUri(ROLE, PASSWORD, endpointId, "localhost", proxyPort, DB);
+    }
+
+    Connection jdbc(String endpointId) throws SQLException {
+        return jdbc(endpointId, ROLE, PASSWORD);
+    }
+
+    Connection jdbc(String endpointId, String user, String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", user);
+        p.setProperty("password", password);
+        p.setProperty("connectTimeout", "60");
+        return DriverManager.getConnection(ConnectionUris.jdbcUrl(endpointId, "localhost", proxyPort, DB), p);
+    }
+
+    /** psql with the connection string as the only way to reach the endpoint; returns exit code and output. */
+    static Procs.Result psql(String uri, String sql) throws IOException {
+        var pb = new ProcessBuilder("psql", "-X", "-At", "-v", "ON_ERROR_STOP=1", uri, "-c", sql);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        return Procs.run(pb, null, 120);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            compute.close();
+            proxy.close().await();
+            vertx.close().await();
+        } finally {
+            store.close();
+            deleteQuietly(dir);
+        }
+    }
+
+    static void deleteQuietly(Path dir) {
+        try (var s = Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+}
