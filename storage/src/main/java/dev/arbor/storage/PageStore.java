@@ -1,0 +1,436 @@
+package dev.arbor.storage;
+
+import dev.arbor.storage.fs.ReadOnlyView;
+import dev.arbor.storage.fs.TimelineTree;
+import dev.arbor.storage.layer.IoUtil;
+import dev.arbor.storage.layer.Manifest;
+import dev.arbor.storage.timeline.StoreContext;
+import dev.arbor.storage.timeline.Timeline;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.*;
+import java.util.concurrent.*;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+/**
+ * The copy-on-write page store: a tree of timelines over one directory, modelled on Neon's pageserver.
+ * <pre>
+ * dir/timelines/&lt;id&gt;/manifest          ancestor, branch LSN, window, layer list (atomic, checksummed)
+ *                    log-&lt;lsn&gt;          the open layer's durable log (one per frozen layer awaiting flush)
+ *                    delta-&lt;lsn&gt;-&lt;lsn&gt;  immutable delta layers
+ *                    image-&lt;lsn&gt;-&lt;id&gt;   immutable image layers
+ * </pre>
+ * One store-wide LSN counter orders every change. Structure changes (create, branch, delete, detach, GC)
+ * are serialized by one lock, so GC never removes what a concurrently created branch point needs.
+ */
+public final class PageStore implements AutoCloseable {
+    private final Path dir;
+    private final Path timelinesDir;
+    private final StoreConfig config;
+    private final AtomicLong lsn = new AtomicLong();
+    private final ConcurrentHashMap<TimelineId, Timeline> timelines = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<TimelineId, TimelineTree> heads = new ConcurrentHashMap<>();
+    private final Set<TimelineId> deletedIds = ConcurrentHashMap.newKeySet();
+    private final ReentrantLock treeLock = new ReentrantLock();
+    private final ScheduledExecutorService background;
+    private volatile long lastGcMillis;
+    private volatile boolean closed;
+    private final Context ctx = new Context();
+
+    private final class Context implements StoreContext {
+        @Override public long nextLsn() { return lsn.incrementAndGet(); }
+        @Override public long currentLsn() { return lsn.get(); }
+        @Override public StoreConfig config() { return config; }
+        @Override public long nowMillis() { return System.currentTimeMillis(); }
+        @Override public void flushSoon(Timeline t) {
+            if (background != null && !t.isDeleted()) {
+                try {
+                    background.execute(() -> safely(t::flushFrozen));
+                    return;
+                } catch (RejectedExecutionException ignored) { }
+            }
+            t.flushFrozen();
+        }
+    }
+
+    private PageStore(Path dir, StoreConfig config) {
+        this.dir = dir;
+        this.timelinesDir = dir.resolve("timelines");
+        this.config = config;
+        this.background = config.background() == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "pagestore-background");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** Opens (creating if needed) the store in {@code dir} and recovers every timeline. */
+    public static PageStore open(Path dir, StoreConfig config) {
+        PageStore s = new PageStore(dir, config == null ? StoreConfig.defaults() : config);
+        s.recover();
+        if (s.background != null) {
+            long ms = Math.max(1, s.config.background().toMillis());
+            s.background.scheduleWithFixedDelay(s::backgroundRound, ms, ms, TimeUnit.MILLISECONDS);
+        }
+        return s;
+    }
+
+    public static PageStore open(Path dir) { return open(dir, StoreConfig.defaults()); }
+
+    private void recover() {
+        try {
+            Files.createDirectories(timelinesDir);
+        } catch (IOException e) {
+            throw IoUtil.io("mkdir " + timelinesDir, e);
+        }
+        Map<TimelineId, Manifest> manifests = new HashMap<>();
+        long high = 0;
+        try (Stream<Path> s = Files.list(timelinesDir)) {
+            for (Path d : s.toList()) {
+                String name = d.getFileName().toString();
+                TimelineId id;
+                try {
+                    id = new TimelineId(name);
+                } catch (IllegalArgumentException e) {
+                    continue;  // not ours
+                }
+                if (!Manifest.exists(d)) {  // never finished being created, or half deleted
+                    IoUtil.deleteTree(d);
+                    continue;
+                }
+                try {
+                    Manifest m = Manifest.read(d);
+                    if (!m.id().equals(id)) throw new StorageException.Corruption("manifest in " + d + " names timeline " + m.id());
+                    manifests.put(id, m);
+                    high = Math.max(high, m.lsnHighWater());
+                } catch (StorageException.Corruption e) {
+                    timelines.put(id, Timeline.broken(ctx, d, id, null, e.getMessage()));
+                }
+            }
+        } catch (IOException e) {
+            throw IoUtil.io("listing of " + timelinesDir, e);
+        }
+        for (Manifest m : manifests.values()) {
+            Path d = timelinesDir.resolve(m.id().value());
+            try {
+                Timeline t = Timeline.recover(ctx, d, m);
+                timelines.put(m.id(), t);
+                high = Math.max(high, t.headLsn());
+            } catch (StorageException.Corruption e) {
+                timelines.put(m.id(), Timeline.broken(ctx, d, m.id(), m.ancestor(), e.getMessage()));
+            }
+        }
+        lsn.set(high);
+        // Link ancestors; a missing ancestor or a cycle is damage, reported on use.
+        for (Manifest m : manifests.values()) {
+            Timeline t = timelines.get(m.id());
+            if (t.isBroken() || m.ancestor() == null) continue;
+            Timeline a = timelines.get(m.ancestor());
+            if (a == null) {
+                timelines.put(m.id(), Timeline.broken(ctx, t.dir(), m.id(), m.ancestor(),
+                        "its ancestor " + m.ancestor() + " does not exist"));
+                t.close();
+                continue;
+            }
+            t.linkAncestor(a);
+        }
+        for (Timeline t : List.copyOf(timelines.values())) {
+            Set<Timeline> seen = new HashSet<>();
+            for (Timeline x = t; x != null && !x.isBroken(); x = x.ancestor()) {
+                if (!seen.add(x)) {
+                    timelines.put(t.id(), Timeline.broken(ctx, t.dir(), t.id(), null, "its ancestry has a cycle"));
+                    break;
+                }
+            }
+        }
+        for (Timeline t : timelines.values()) if (!t.isBroken() && t.hasFrozen()) t.flushFrozen();
+    }
+
+    // ---------------------------------------------------------------- timelines
+
+    /** A new, empty root timeline containing "/". Durable when it returns. */
+    public TimelineId createTimeline(Duration historyWindow) {
+        checkOpen();
+        Duration w = historyWindow == null ? config.defaultHistoryWindow() : historyWindow;
+        if (w.isNegative()) throw new IllegalArgumentException("history window must be >= 0");
+        treeLock.lock();
+        try {
+            TimelineId id = TimelineId.generate();
+            Path d = timelinesDir.resolve(id.value());
+            long now = ctx.nowMillis();
+            Timeline t = Timeline.create(ctx, d, id, null, 0, w.toMillis(), now);
+            TimelineTree.initRoot(t, now);
+            t.sync();
+            t.persist();  // the manifest is what makes it exist
+            timelines.put(id, t);
+            return id;
+        } finally {
+            treeLock.unlock();
+        }
+    }
+
+    public TimelineId createTimeline() { return createTimeline(null); }
+
+    /**
+     * A new timeline starting at {@code at} on {@code parent}: metadata only (one durable manifest
+     * write, plus an fsync of the parent's log if the branch point is not yet durable). The LSN is
+     * resolved and pinned under the same lock GC takes, so GC cannot remove what it needs.
+     */
+    public TimelineId branch(TimelineId parent, BranchPoint at) {
+        checkOpen();
+        Objects.requireNonNull(at, "branch point");
+        treeLock.lock();
+        try {
+            Timeline p = timeline(parent);
+            long now = ctx.nowMillis();
+            long branchLsn = switch (at) {
+                case BranchPoint.Head h -> p.headLsn();
+                case BranchPoint.AtLsn a -> {
+                    p.checkReadable(a.lsn().value());
+                    yield a.lsn().value();
+                }
+                case BranchPoint.AtTime t -> p.lsnAt(t.time().toEpochMilli(), now);
+            };
+            p.sync();  // the branch point must survive a crash along with the child
+            TimelineId id = TimelineId.generate();
+            Timeline c = Timeline.create(ctx, timelinesDir.resolve(id.value()), id, p, branchLsn, p.historyWindowMillis(), now);
+            c.persist();
+            p.children().add(c);
+            timelines.put(id, c);
+            return id;
+        } finally {
+            treeLock.unlock();
+        }
+    }
+
+    /** Deletes a timeline and its files. @throws StorageException.Conflict if it has children */
+    public void delete(TimelineId id) {
+        checkOpen();
+        treeLock.lock();
+        try {
+            Timeline t = timelines.get(id);
+            if (t == null) throw notFound(id);
+            List<TimelineId> kids = timelines.values().stream()
+                    .filter(x -> x != t && (x.ancestor() == t || id.equals(x.ancestorId()))).map(Timeline::id).toList();
+            if (!kids.isEmpty()) throw new StorageException.Conflict("timeline " + id + " has children " + kids + "; delete them first");
+            t.markDeleted();
+            heads.remove(id);
+            try {
+                Files.deleteIfExists(t.dir().resolve(Manifest.FILE));  // gone from here on, even if the rest is interrupted
+            } catch (IOException e) {
+                throw IoUtil.io("delete of manifest of " + id, e);
+            }
+            IoUtil.fsyncDir(t.dir());
+            IoUtil.deleteTree(t.dir());
+            IoUtil.fsyncDir(timelinesDir);
+            timelines.remove(id);
+            deletedIds.add(id);
+        } finally {
+            treeLock.unlock();
+        }
+    }
+
+    /**
+     * Materializes the timeline's view into an image layer and drops its ancestry and older history: it
+     * becomes a root and nothing of its former ancestors is reachable from it.
+     * @throws StorageException.Conflict if it has children (they need the history being dropped)
+     */
+    public void detach(TimelineId id) {
+        checkOpen();
+        treeLock.lock();
+        try {
+            Timeline t = timeline(id);
+            if (!t.children().isEmpty())
+                throw new StorageException.Conflict("timeline " + id + " has children; their branch points need the history detach drops");
+            t.detach();
+        } finally {
+            treeLock.unlock();
+        }
+    }
+
+    /** The writable tree at the head (one shared instance per timeline). */
+    public FileTree fileTree(TimelineId id) {
+        return headTree(id);
+    }
+
+    /** A read-only tree at a past LSN. @throws StorageException.InvalidLsn outside [window start, head] */
+    public FileTree fileTree(TimelineId id, Lsn at) {
+        checkOpen();
+        return TimelineTree.atLsn(timeline(id), at.value());
+    }
+
+    /** A read-only view of the moving head. */
+    public FileTree readOnlyTree(TimelineId id) {
+        return new ReadOnlyView(headTree(id));
+    }
+
+    private TimelineTree headTree(TimelineId id) {
+        checkOpen();
+        Timeline t = timeline(id);
+        return heads.computeIfAbsent(id, k -> TimelineTree.atHead(t));
+    }
+
+    /** Newest LSN at or before {@code t} on the timeline. @throws StorageException.InvalidLsn outside the window */
+    public Lsn lsnAt(TimelineId id, Instant t) {
+        checkOpen();
+        return Lsn.of(timeline(id).lsnAt(t.toEpochMilli(), ctx.nowMillis()));
+    }
+
+    public TimelineInfo info(TimelineId id) {
+        checkOpen();
+        return info(timeline(id));
+    }
+
+    private TimelineInfo info(Timeline t) {
+        long now = ctx.nowMillis();
+        Timeline a = t.ancestor();
+        return new TimelineInfo(t.id(), a == null ? null : a.id(), a == null ? null : Lsn.of(t.ancestorLsn()), t.head(),
+                Instant.ofEpochMilli(t.createdAtMillis()), Duration.ofMillis(t.historyWindowMillis()),
+                Lsn.of(t.windowStartLsn(now)), Instant.ofEpochMilli(t.windowStartMillis(now)));
+    }
+
+    /** Every servable timeline (damaged ones are left out; {@link #damaged()} lists them). */
+    public List<TimelineInfo> timelines() {
+        checkOpen();
+        return timelines.values().stream().filter(t -> !t.isBroken()).map(this::info)
+                .sorted(Comparator.comparing(TimelineInfo::createdAt).thenComparing(i -> i.id().value())).toList();
+    }
+
+    /** Timelines whose manifest or layers are damaged, with the reason. */
+    public Map<TimelineId, String> damaged() {
+        Map<TimelineId, String> m = new TreeMap<>(Comparator.comparing(TimelineId::value));
+        for (Timeline t : timelines.values()) if (t.isBroken()) m.put(t.id(), t.brokenReason());
+        return m;
+    }
+
+    public void setHistoryWindow(TimelineId id, Duration window) {
+        checkOpen();
+        if (window == null || window.isNegative()) throw new IllegalArgumentException("history window must be >= 0");
+        timeline(id).setHistoryWindow(window.toMillis());
+    }
+
+    public Usage usage(TimelineId id) {
+        checkOpen();
+        Timeline t = timeline(id);
+        return new Usage(headTree(id).logicalSize(), t.writtenBytes(), t.physicalBytes());
+    }
+
+    /** Flushes the timeline's memory to a delta layer and writes an image layer over its deltas. */
+    public CompactionResult compact(TimelineId id) {
+        checkOpen();
+        return timeline(id).compact(true);
+    }
+
+    /** Removes layers no timeline can read through its history window or a child's branch point. */
+    public GcResult gc() {
+        checkOpen();
+        treeLock.lock();
+        try {
+            long now = ctx.nowMillis();
+            int layers = 0;
+            long bytes = 0;
+            for (Timeline t : timelines.values()) {
+                if (t.isBroken()) continue;
+                long[] retain = t.children().stream().filter(c -> c.ancestor() == t).mapToLong(Timeline::ancestorLsn).sorted().toArray();
+                long[] r = t.gc(retain, now);
+                layers += (int) r[0];
+                bytes += r[1];
+            }
+            lastGcMillis = now;
+            return new GcResult(layers, bytes);
+        } finally {
+            treeLock.unlock();
+        }
+    }
+
+    /** The low-level versioned-key view of a timeline (tests, PII scans). */
+    public Timeline timeline(TimelineId id) {
+        Objects.requireNonNull(id, "timeline id");
+        Timeline t = timelines.get(id);
+        if (t == null) throw notFound(id);
+        t.checkUsable();
+        return t;
+    }
+
+    private StorageException notFound(TimelineId id) {
+        if (deletedIds.contains(id)) return new StorageException.Conflict("timeline " + id + " was deleted");
+        return new StorageException.NotFound("timeline " + id + " does not exist");
+    }
+
+    public Path directory() { return dir; }
+
+    public StoreConfig config() { return config; }
+
+    /** The highest LSN handed out. */
+    public Lsn lastLsn() { return Lsn.of(lsn.get()); }
+
+    // ---------------------------------------------------------------- background
+
+    private void backgroundRound() {
+        if (closed) return;
+        for (Timeline t : timelines.values()) {
+            if (t.isBroken() || t.isDeleted()) continue;
+            safely(t::flushFrozen);
+            if (t.deltaLayersAboveImage() >= config.imageThreshold()) safely(() -> t.compact(false));
+        }
+        if (System.currentTimeMillis() - lastGcMillis >= config.gcInterval().toMillis()) safely(this::gc);
+    }
+
+    private static void safely(Runnable r) {
+        try {
+            r.run();
+        } catch (RuntimeException e) {
+            System.err.println("pagestore background task failed: " + e);
+        }
+    }
+
+    private static void safely(java.util.function.Supplier<?> r) {
+        safely((Runnable) r::get);
+    }
+
+    // ---------------------------------------------------------------- lifecycle
+
+    private void checkOpen() {
+        if (closed) throw new StorageException("page store " + dir + " is closed");
+    }
+
+    /** Orderly shutdown: stops the background thread, writes out log buffers. */
+    @Override public void close() {
+        if (closed) return;
+        closed = true;
+        stopBackground();
+        treeLock.lock();
+        try {
+            for (Timeline t : timelines.values()) if (!t.isBroken()) t.close();
+        } finally {
+            treeLock.unlock();
+        }
+    }
+
+    private void stopBackground() {
+        if (background == null) return;
+        background.shutdownNow();
+        try {
+            background.awaitTermination(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Test hook simulating power loss: every byte not covered by a completed sync (or layer/manifest
+     * write) is dropped, except that a random prefix of the unsynced log tail may survive, possibly torn.
+     * The store is unusable afterwards; reopen the directory.
+     */
+    public void crashForTesting(Random random) {
+        closed = true;
+        stopBackground();
+        for (Timeline t : timelines.values()) if (!t.isBroken()) t.crash(random);
+    }
+}

@@ -1,0 +1,33 @@
+package dev.arbor.storage;
+
+import java.time.Duration;
+
+/**
+ * Tuning of a {@link PageStore}.
+ *
+ * @param openLayerBytes   size of a timeline's in-memory open layer before it is frozen and flushed to a delta layer
+ * @param imageThreshold   background compaction writes an image layer once this many delta layers sit above the newest image
+ * @param defaultHistoryWindow history window of timelines created without one
+ * @param background       interval of the single background thread (flush, compaction, GC); {@code null} = everything synchronous
+ * @param gcInterval       how often the background thread runs GC
+ */
+public record StoreConfig(long openLayerBytes, int imageThreshold, Duration defaultHistoryWindow,
+                          Duration background, Duration gcInterval) {
+    public StoreConfig {
+        if (openLayerBytes < 4096) throw new IllegalArgumentException("openLayerBytes too small: " + openLayerBytes);
+        if (imageThreshold < 1) throw new IllegalArgumentException("imageThreshold must be >= 1");
+        if (defaultHistoryWindow == null || defaultHistoryWindow.isNegative())
+            throw new IllegalArgumentException("defaultHistoryWindow must be >= 0");
+        if (gcInterval == null) gcInterval = Duration.ofMinutes(10);
+    }
+
+    /** 64 MiB open layers, image after 3 deltas, 1 day history, no background thread. */
+    public static StoreConfig defaults() {
+        return new StoreConfig(64L << 20, 3, Duration.ofDays(1), null, Duration.ofMinutes(10));
+    }
+
+    public StoreConfig withOpenLayerBytes(long v) { return new StoreConfig(v, imageThreshold, defaultHistoryWindow, background, gcInterval); }
+    public StoreConfig withImageThreshold(int v) { return new StoreConfig(openLayerBytes, v, defaultHistoryWindow, background, gcInterval); }
+    public StoreConfig withDefaultHistoryWindow(Duration v) { return new StoreConfig(openLayerBytes, imageThreshold, v, background, gcInterval); }
+    public StoreConfig withBackground(Duration interval, Duration gc) { return new StoreConfig(openLayerBytes, imageThreshold, defaultHistoryWindow, interval, gc); }
+}

@@ -1,0 +1,226 @@
+package dev.arbor.storage.timeline;
+
+import dev.arbor.storage.StorageException;
+import dev.arbor.storage.layer.IoUtil;
+import dev.arbor.storage.layer.Values;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Random;
+import java.util.function.Consumer;
+import java.util.zip.CRC32C;
+
+/**
+ * A timeline's append-only durable log backing its open layer. One record per change:
+ * <pre>[payload length][crc32c of payload][lsn][millis][n][(key, vlen (-1 = tombstone), value) * n]</pre>
+ * Appends go to a user-space buffer; {@link #sync()} writes it out and fsyncs (concurrent syncs share
+ * one fsync: group commit). On recovery a torn or failing tail record ends the log and is cut off.
+ */
+public final class Log implements AutoCloseable {
+    static final int BUFFER = 1 << 20;
+    private static final int MAX_RECORD = 512 << 20;
+
+    public record Record(long lsn, long millis, long[] keys, byte[][] values) {
+        public long valueBytes() {
+            long b = 0;
+            for (byte[] v : values) b += v.length;
+            return b;
+        }
+    }
+
+    final Path path;
+    final long startLsn;
+    private final FileChannel ch;
+    private final ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+    private final Object syncMonitor = new Object();
+    private long filePos;            // bytes handed to the OS
+    private long lastLsn;
+    private volatile long syncedPos;
+    private volatile long syncedLsn;
+
+    private Log(Path path, long startLsn, FileChannel ch, long size, long lastLsn) {
+        this.path = path;
+        this.startLsn = startLsn;
+        this.ch = ch;
+        this.filePos = size;
+        this.syncedPos = size;
+        this.lastLsn = lastLsn;
+        this.syncedLsn = lastLsn;
+    }
+
+    static String fileName(long startLsn) { return String.format("log-%016x", startLsn); }
+
+    static Log create(Path dir, long startLsn) {
+        Path p = dir.resolve(fileName(startLsn));
+        try {
+            FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                    StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
+            IoUtil.fsyncDir(dir);
+            return new Log(p, startLsn, ch, 0, startLsn - 1);
+        } catch (IOException e) {
+            throw IoUtil.io("create of log " + p, e);
+        }
+    }
+
+    /**
+     * Replays a log file: every valid record goes to {@code sink}; the first torn or failing record ends
+     * the log and the file is truncated there. Returns the log, open for appends.
+     */
+    static Log recover(Path p, long startLsn, Consumer<Record> sink) {
+        try {
+            FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ);
+            long size = ch.size(), pos = 0, last = startLsn - 1;
+            ByteBuffer head = ByteBuffer.allocate(8);
+            CRC32C crc = new CRC32C();
+            while (pos + 8 <= size) {
+                head.clear();
+                IoUtil.readFully(ch, head, pos);
+                int len = head.getInt(0), sum = head.getInt(4);
+                if (len < 20 || len > MAX_RECORD || pos + 8 + len > size) break;
+                ByteBuffer body = ByteBuffer.allocate(len);
+                IoUtil.readFully(ch, body, pos + 8);
+                crc.reset();
+                crc.update(body.array());
+                if ((int) crc.getValue() != sum) break;
+                body.flip();
+                Record r = decode(body);
+                if (r == null || r.lsn() <= last) break;
+                sink.accept(r);
+                last = r.lsn();
+                pos += 8 + len;
+            }
+            if (pos < size) {  // torn tail: never served, cut off so new records follow valid ones
+                ch.truncate(pos);
+                ch.force(true);
+            }
+            return new Log(p, startLsn, ch, pos, last);
+        } catch (IOException e) {
+            throw IoUtil.io("recovery of log " + p, e);
+        }
+    }
+
+    private static Record decode(ByteBuffer b) {
+        try {
+            long lsn = b.getLong(), millis = b.getLong();
+            int n = b.getInt();
+            if (n < 0 || n > b.remaining() / 12) return null;
+            long[] keys = new long[n];
+            byte[][] values = new byte[n][];
+            for (int i = 0; i < n; i++) {
+                keys[i] = b.getLong();
+                int vlen = b.getInt();
+                if (vlen < 0) values[i] = Values.TOMBSTONE;
+                else {
+                    values[i] = new byte[vlen];
+                    b.get(values[i]);
+                }
+            }
+            return b.hasRemaining() ? null : new Record(lsn, millis, keys, values);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    static byte[] encode(Record r) {
+        int len = 20;
+        for (byte[] v : r.values()) len += 12 + v.length;
+        ByteBuffer b = ByteBuffer.allocate(8 + len);
+        b.putInt(len).putInt(0).putLong(r.lsn()).putLong(r.millis()).putInt(r.keys().length);
+        for (int i = 0; i < r.keys().length; i++) {
+            byte[] v = r.values()[i];
+            b.putLong(r.keys()[i]);
+            if (Values.isTombstone(v)) b.putInt(-1);
+            else b.putInt(v.length).put(v);
+        }
+        CRC32C crc = new CRC32C();
+        crc.update(b.array(), 8, len);
+        b.putInt(4, (int) crc.getValue());
+        return b.array();
+    }
+
+    /** Appends an encoded record (caller holds the timeline's write lock, so LSNs are in order). */
+    synchronized void append(byte[] rec, long lsn) {
+        try {
+            if (rec.length > buf.remaining()) drain();
+            if (rec.length > buf.capacity()) {
+                IoUtil.writeFully(ch, ByteBuffer.wrap(rec), filePos);
+                filePos += rec.length;
+            } else buf.put(rec);
+            lastLsn = lsn;
+        } catch (IOException e) {
+            throw IoUtil.io("append to log " + path, e);
+        }
+    }
+
+    private void drain() throws IOException {
+        if (buf.position() == 0) return;
+        buf.flip();
+        int n = buf.remaining();
+        IoUtil.writeFully(ch, buf, filePos);
+        filePos += n;
+        buf.clear();
+    }
+
+    /** Durability barrier: every record appended before this call is on disk when it returns. */
+    void sync() {
+        long target;
+        synchronized (this) {
+            target = filePos + buf.position();
+        }
+        if (syncedPos >= target) return;
+        synchronized (syncMonitor) {
+            if (syncedPos >= target) return;  // another syncer's fsync covered us
+            long pos, lsn;
+            synchronized (this) {
+                try { drain(); } catch (IOException e) { throw IoUtil.io("write of log " + path, e); }
+                pos = filePos;
+                lsn = lastLsn;
+            }
+            try {
+                ch.force(false);
+            } catch (IOException e) {
+                throw IoUtil.io("fsync of log " + path, e);
+            }
+            syncedPos = pos;
+            syncedLsn = lsn;
+        }
+    }
+
+    long syncedLsn() { return syncedLsn; }
+
+    synchronized long lastLsn() { return lastLsn; }
+
+    synchronized long size() { return filePos + buf.position(); }
+
+    /** Test hook for power loss: drops the buffer and keeps only a random prefix of the unsynced file tail. */
+    synchronized void crash(Random random) {
+        try {
+            buf.clear();
+            long keep = syncedPos;
+            long unsynced = filePos - syncedPos;
+            if (unsynced > 0 && random != null) keep += (long) (random.nextDouble() * (unsynced + 1));
+            ch.truncate(Math.min(keep, filePos));
+            ch.close();
+        } catch (IOException e) {
+            throw new StorageException("crash simulation failed: " + e, e);
+        }
+    }
+
+    @Override public synchronized void close() {
+        try {
+            if (ch.isOpen()) {
+                drain();
+                ch.close();
+            }
+        } catch (IOException e) {
+            throw IoUtil.io("close of log " + path, e);
+        }
+    }
+
+    void closeQuietly() {
+        try { ch.close(); } catch (IOException ignored) { }
+    }
+}

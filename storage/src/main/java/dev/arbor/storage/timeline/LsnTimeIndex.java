@@ -1,0 +1,57 @@
+package dev.arbor.storage.timeline;
+
+import java.util.Arrays;
+
+/**
+ * LSN <-> wall-clock index: for each millisecond in which records were written, the newest LSN of that
+ * millisecond. Sorted on both columns because LSNs and (clamped) times only grow along a timeline.
+ */
+final class LsnTimeIndex {
+    private long[] millis = new long[16], lsns = new long[16];
+    private int n;
+
+    synchronized void add(long ms, long lsn) {
+        if (n > 0 && ms <= millis[n - 1]) {
+            if (lsn > lsns[n - 1]) lsns[n - 1] = lsn;
+            return;
+        }
+        if (n == millis.length) {
+            millis = Arrays.copyOf(millis, n * 2);
+            lsns = Arrays.copyOf(lsns, n * 2);
+        }
+        millis[n] = ms;
+        lsns[n++] = lsn;
+    }
+
+    synchronized void addAll(long[] ms, long[] ls) {
+        for (int i = 0; i < ms.length; i++) add(ms[i], ls[i]);
+    }
+
+    /** Newest LSN written at or before {@code ms}, or -1 if none. */
+    synchronized long lsnAt(long ms) {
+        int i = Arrays.binarySearch(millis, 0, n, ms);
+        if (i < 0) i = -i - 2;
+        return i < 0 ? -1 : lsns[i];
+    }
+
+    /** Time of the first sample at or above {@code lsn}, or -1. */
+    synchronized long timeOf(long lsn) {
+        int i = Arrays.binarySearch(lsns, 0, n, lsn);
+        if (i < 0) i = -i - 1;
+        return i >= n ? -1 : millis[i];
+    }
+
+    synchronized long lastMillis() { return n == 0 ? Long.MIN_VALUE : millis[n - 1]; }
+
+    synchronized long[][] snapshot() { return new long[][]{Arrays.copyOf(millis, n), Arrays.copyOf(lsns, n)}; }
+
+    /** Drops samples older than {@code ms}, keeping the newest one at or before it. */
+    synchronized void trimBefore(long ms) {
+        int i = Arrays.binarySearch(millis, 0, n, ms);
+        if (i < 0) i = -i - 2;
+        if (i <= 0) return;
+        System.arraycopy(millis, i, millis, 0, n - i);
+        System.arraycopy(lsns, i, lsns, 0, n - i);
+        n -= i;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.arbor.storage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class FileTreeTest {
+    @TempDir Path dir;
+
+    static byte[] read(FileTree t, String path) {
+        FileAttr a = t.stat(path);
+        ByteBuffer b = ByteBuffer.allocate((int) a.size());
+        int n = t.read(a.inode(), 0, b);
+        assertThat(n).isEqualTo((int) a.size());
+        return b.array();
+    }
+
+    static void write(FileTree t, String path, long offset, byte[] data) {
+        t.write(t.stat(path).inode(), offset, ByteBuffer.wrap(data));
+    }
+
+    @Test void posixOperationsOnTheHeadTree() {
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            TimelineId tl = store.createTimeline(null);
+            FileTree t = store.fileTree(tl);
+            assertThat(t.stat("/").directory()).isTrue();
+            assertThat(t.list("/")).isEmpty();
+            t.mkdir("/base", 0700);
+            t.mkdir("/base/5", 0700);
+            FileAttr f = t.create("/base/5/1259", 0600);
+            assertThat(f.size()).isZero();
+            assertThat(f.mode()).isEqualTo(0600);
+            byte[] data = new byte[20000];
+            for (int i = 0; i < data.length; i++) data[i] = (byte) (i * 7);
+            t.write(f.inode(), 100, ByteBuffer.wrap(data));
+            assertThat(t.stat("/base/5/1259").size()).isEqualTo(20100);
+            byte[] all = read(t, "/base/5/1259");
+            assertThat(Arrays.copyOfRange(all, 0, 100)).containsOnly(0);
+            assertThat(Arrays.copyOfRange(all, 100, 20100)).isEqualTo(data);
+            // partial block overwrite keeps its neighbours
+            write(t, "/base/5/1259", 8190, "abcd".getBytes(StandardCharsets.US_ASCII));
+            all = read(t, "/base/5/1259");
+            assertThat(new String(all, 8190, 4, StandardCharsets.US_ASCII)).isEqualTo("abcd");
+            assertThat(all[8189]).isEqualTo(data[8089]);
+            assertThat(all[8194]).isEqualTo(data[8094]);
+            // truncate then grow reads zeros
+            t.truncate(f.inode(), 5000);
+            t.truncate(f.inode(), 30000);
+            all = read(t, "/base/5/1259");
+            assertThat(Arrays.copyOfRange(all, 100, 5000)).isEqualTo(Arrays.copyOfRange(data, 0, 4900));
+            assertThat(Arrays.copyOfRange(all, 5000, 30000)).containsOnly(0);
+            // rename replaces, unlink removes, rmdir needs empty
+            t.create("/base/5/other", 0600);
+            t.rename("/base/5/1259", "/base/5/other");
+            assertThat(t.list("/base/5")).extracting(DirEntry::name).containsExactly("other");
+            assertThat(t.stat("/base/5/other").inode()).isEqualTo(f.inode());
+            assertThatThrownBy(() -> t.rmdir("/base/5")).isInstanceOf(StorageException.NotEmpty.class);
+            assertThatThrownBy(() -> t.mkdir("/base", 0700)).isInstanceOf(StorageException.AlreadyExists.class);
+            assertThatThrownBy(() -> t.stat("/nope")).isInstanceOf(StorageException.NotFound.class);
+            assertThatThrownBy(() -> t.create("/base/5/other/x", 0600)).isInstanceOf(StorageException.NotADirectory.class);
+            assertThatThrownBy(() -> t.rename("/base", "/base/5/sub")).isInstanceOf(StorageException.Conflict.class);
+            t.unlink("/base/5/other");
+            t.rmdir("/base/5");
+            assertThat(t.list("/base")).isEmpty();
+            t.chmod("/base", 0750);
+            t.setMtime("/base", 12345);
+            assertThat(t.stat("/base").mode()).isEqualTo(0750);
+            assertThat(t.stat("/base").mtimeMillis()).isEqualTo(12345);
+            t.sync();
+        }
+    }
+
+    @Test void branchesAreIsolatedAndSurviveReopen() {
+        TimelineId main, child;
+        Lsn before;
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            main = store.createTimeline(null);
+            FileTree t = store.fileTree(main);
+            t.create("/f", 0600);
+            write(t, "/f", 0, "parent-v1".getBytes());
+            before = t.lsn();
+            child = store.branch(main, BranchPoint.head());
+            write(t, "/f", 0, "parent-v2".getBytes());
+            FileTree c = store.fileTree(child);
+            assertThat(new String(read(c, "/f"))).isEqualTo("parent-v1");
+            write(c, "/f", 0, "child--v1".getBytes());
+            c.create("/only-child", 0600);
+            assertThat(new String(read(t, "/f"))).isEqualTo("parent-v2");
+            assertThat(t.list("/")).extracting(DirEntry::name).containsExactly("f");
+            FileTree past = store.fileTree(main, before);
+            assertThat(past.readOnly()).isTrue();
+            assertThat(new String(read(past, "/f"))).isEqualTo("parent-v1");
+            assertThatThrownBy(() -> past.create("/x", 0600)).isInstanceOf(StorageException.ReadOnly.class);
+            assertThatThrownBy(() -> store.readOnlyTree(main).unlink("/f")).isInstanceOf(StorageException.ReadOnly.class);
+            t.sync();
+            c.sync();
+        }
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(new String(read(store.fileTree(main), "/f"))).isEqualTo("parent-v2");
+            assertThat(new String(read(store.fileTree(child), "/f"))).isEqualTo("child--v1");
+            assertThat(store.fileTree(child).list("/")).extracting(DirEntry::name).containsExactly("f", "only-child");
+            assertThat(store.info(child).ancestor()).isEqualTo(main);
+            assertThat(store.timelines()).extracting(TimelineInfo::id).containsExactlyInAnyOrder(main, child);
+            assertThatThrownBy(() -> store.delete(main)).isInstanceOf(StorageException.Conflict.class);
+            store.delete(child);
+            store.delete(main);
+            assertThat(store.timelines()).isEmpty();
+            assertThatThrownBy(() -> store.branch(main, BranchPoint.head())).isInstanceOf(StorageException.Conflict.class);
+            assertThatThrownBy(() -> store.fileTree(TimelineId.generate())).isInstanceOf(StorageException.NotFound.class);
+        }
+    }
+
+    @Test void flushedLayersServeReadsAfterReopen() {
+        StoreConfig small = StoreConfig.defaults().withOpenLayerBytes(64 * 1024);
+        TimelineId tl;
+        byte[] data = new byte[300_000];
+        new java.util.Random(1).nextBytes(data);
+        try (PageStore store = PageStore.open(dir, small)) {
+            tl = store.createTimeline(null);
+            FileTree t = store.fileTree(tl);
+            t.create("/big", 0600);
+            for (int off = 0; off < data.length; off += 10_000)
+                write(t, "/big", off, Arrays.copyOfRange(data, off, Math.min(data.length, off + 10_000)));
+            assertThat(store.timeline(tl).layerCount()).isGreaterThan(2);
+            assertThat(read(t, "/big")).isEqualTo(data);
+            t.sync();
+        }
+        try (PageStore store = PageStore.open(dir, small)) {
+            assertThat(read(store.fileTree(tl), "/big")).isEqualTo(data);
+            List<String> before = store.timeline(tl).layerNames();
+            CompactionResult r = store.compact(tl);
+            assertThat(r.imageCreated()).isTrue();
+            assertThat(store.timeline(tl).layerNames()).containsAll(before).anyMatch(n -> n.startsWith("image-"));
+            assertThat(read(store.fileTree(tl), "/big")).isEqualTo(data);
+        }
+    }
+}
