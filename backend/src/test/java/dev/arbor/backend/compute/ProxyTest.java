@@ -91,7 +91,7 @@ class ProxyTest {
 
         // idle for its 1 s timeout: stopped and unmounted, and the registry hears of it
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (!(h.compute.status(id) instanceof EndpointStatus.Suspended) && System.nanoTime() < deadline) Thread.sleep(100);
+        while (!h.idleReports.contains(id) && System.nanoTime() < deadline) Thread.sleep(100);
         assertThat(h.compute.status(id)).isInstanceOf(EndpointStatus.Suspended.class);
         assertThat(h.idleReports).contains(id);
 
