@@ -1,47 +1,30 @@
 package dev.arbor.backend.compute;
 
-import dev.arbor.backend.compute.volume.MemoryTree;
 import dev.arbor.storage.BranchPoint;
-import dev.arbor.storage.FileTree;
+import dev.arbor.storage.PageStore;
+import dev.arbor.storage.StoreConfig;
 import dev.arbor.storage.TimelineId;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.time.Duration;
 
-/** The store the compute tests run on. */
+/** The real page store the compute tests run on (with its background flush/compaction thread). */
 final class TestStore implements AutoCloseable {
-    private final Path dir;
-    private final Map<TimelineId, MemoryTree> trees = new ConcurrentHashMap<>();
+    final PageStore store;
 
-    private TestStore(Path dir) { this.dir = dir; }
+    private TestStore(PageStore store) { this.store = store; }
 
     static TestStore open(Path dir) throws Exception {
         Files.createDirectories(dir);
-        return new TestStore(dir);
+        return new TestStore(PageStore.open(dir, StoreConfig.defaults().withBackground(Duration.ofMillis(500), Duration.ofMinutes(10))));
     }
 
-    TimelineId createRoot() {
-        var t = new MemoryTree(false);
-        trees.put(t.timeline(), t);
-        return t.timeline();
-    }
+    TimelineId createRoot() { return store.createTimeline(); }
 
-    TimelineId branch(TimelineId parent) {
-        var c = trees.get(parent).copy(false);
-        trees.put(c.timeline(), c);
-        return c.timeline();
-    }
+    TimelineId branch(TimelineId parent) { return store.branch(parent, BranchPoint.head()); }
 
-    TimelineTrees trees() {
-        return new TimelineTrees() {
-            @Override public FileTree writable(TimelineId t) { return trees.get(t); }
-            @Override public TimelineId createScratch(TimelineId parent, BranchPoint p) { return branch(parent); }
-            @Override public void dropScratch(TimelineId s) { trees.remove(s); }
-            @Override public Path storeDir() { return dir; }
-        };
-    }
+    TimelineTrees trees() { return new PageStoreTrees(store); }
 
-    @Override public void close() {}
+    @Override public void close() { store.close(); }
 }
