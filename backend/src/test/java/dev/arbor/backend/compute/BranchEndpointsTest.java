@@ -1,0 +1,96 @@
+package dev.arbor.backend.compute;
+
+import dev.arbor.backend.compute.process.Procs;
+import dev.arbor.storage.TimelineId;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.postgresql.util.PSQLException;
+
+import java.sql.Connection;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Endpoints on branches of the real page store, reached only through the proxy with psql and pgjdbc. */
+class BranchEndpointsTest {
+    static ComputeHarness h;
+
+    @BeforeAll
+    static void up() throws Exception { h = new ComputeHarness(Duration.ofMinutes(5)); }
+
+    @AfterAll
+    static void down() throws Exception { if (h != null) h.close(); }
+
+    private static String psqlValue(String endpoint, String sql) throws Exception {
+        Procs.Result r = ComputeHarness.psql(h.uri(endpoint), sql);
+        assertThat(r.exit()).as(r.output()).isZero();
+        return r.output().trim();
+    }
+
+    @Test
+    void branchSeesParentDataAndTheyDivergeIndependently() throws Exception {
+        TimelineId root = h.newRoot();
+        h.compute.applyConfig(h.endpoint("ep-main", root, "read_write", -1));
+        psqlValue("ep-main", "CREATE TABLE items(id int primary key, v text); INSERT INTO items SELECT g, 'main' FROM generate_series(1,100) g");
+
+        // branch while the parent's postgres runs: the child starts from a crash-consistent image
+        TimelineId child = h.store.branch(root);
+        h.compute.applyConfig(h.endpoint("ep-child", child, "read_write", -1));
+        assertThat(psqlValue("ep-child", "SELECT count(*) FROM items")).isEqualTo("100");
+
+        // write on the child: the parent does not see it
+        psqlValue("ep-child", "INSERT INTO items SELECT g, 'child' FROM generate_series(101,1100) g");
+        assertThat(psqlValue("ep-child", "SELECT count(*) FROM items")).isEqualTo("1100");
+        assertThat(psqlValue("ep-main", "SELECT count(*) FROM items")).isEqualTo("100");
+
+        // and vice versa, through pgjdbc this time
+        try (Connection c = h.jdbc("ep-main"); var st = c.createStatement()) {
+            st.executeUpdate("UPDATE items SET v = 'changed-on-main' WHERE id <= 10");
+            st.executeUpdate("DELETE FROM items WHERE id > 90");
+        }
+        assertThat(psqlValue("ep-main", "SELECT count(*) || ' ' || count(*) FILTER (WHERE v = 'changed-on-main') FROM items")).isEqualTo("90 10");
+        assertThat(psqlValue("ep-child", "SELECT count(*) || ' ' || count(*) FILTER (WHERE v = 'changed-on-main') FROM items")).isEqualTo("1100 0");
+
+        // suspend the child (postgres stopped, volume unmounted); a connection wakes it with its data intact
+        h.compute.suspend("ep-child");
+        assertThat(h.compute.status("ep-child")).isInstanceOf(EndpointStatus.Suspended.class);
+        assertThat(psqlValue("ep-child", "SELECT count(*) FROM items WHERE v = 'child'")).isEqualTo("1000");
+        assertThat(h.compute.status("ep-child")).isInstanceOf(EndpointStatus.Running.class);
+    }
+
+    @Test
+    void readOnlyEndpointServesTheBranchAndRefusesWrites() throws Exception {
+        TimelineId root = h.newRoot();
+        h.compute.applyConfig(h.endpoint("ep-rw", root, "read_write", -1));
+        psqlValue("ep-rw", "CREATE TABLE facts(x int); INSERT INTO facts SELECT generate_series(1,50)");
+        long headBefore = h.store.store.info(root).headLsn().value();
+
+        h.endpoint("ep-ro", root, "read_only", -1);
+        assertThat(psqlValue("ep-ro", "SELECT sum(x) FROM facts")).isEqualTo("1275");
+        assertThat(psqlValue("ep-ro", "SELECT pg_is_in_recovery()")).isEqualTo("t");
+
+        Procs.Result write = ComputeHarness.psql(h.uri("ep-ro"), "INSERT INTO facts VALUES (51)");
+        assertThat(write.exit()).isNotZero();
+        assertThat(write.output()).contains("cannot execute INSERT in a read-only transaction");
+        try (Connection c = h.jdbc("ep-ro"); var st = c.createStatement()) {
+            assertThatThrownBy(() -> st.executeUpdate("CREATE TABLE nope(x int)"))
+                    .isInstanceOf(PSQLException.class).hasMessageContaining("read-only transaction");
+            // even after asking for a read-write transaction: a hot standby cannot write
+            assertThatThrownBy(() -> st.execute("SET transaction_read_only = off"))
+                    .isInstanceOf(PSQLException.class).hasMessageContaining("recovery");
+        }
+        // the read-only endpoint's postgres wrote only to its scratch timeline: suspend it and the
+        // branch's head has moved only by what the read-write endpoint did (nothing, here)
+        h.compute.suspend("ep-ro");
+        h.compute.suspend("ep-rw");
+        long headAfterRwStop = h.store.store.info(root).headLsn().value();
+        assertThat(headAfterRwStop).isGreaterThanOrEqualTo(headBefore);
+        h.endpoint("ep-ro", root, "read_only", -1);
+        assertThat(psqlValue("ep-ro", "SELECT count(*) FROM facts")).isEqualTo("50");
+        h.compute.suspend("ep-ro");
+        assertThat(h.store.store.info(root).headLsn().value()).isEqualTo(headAfterRwStop);
+        assertThat(h.store.store.timelines()).noneMatch(t -> root.equals(t.ancestor())); // scratch timelines are gone
+    }
+}
