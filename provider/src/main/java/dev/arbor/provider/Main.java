@@ -37,11 +37,14 @@ public final class Main {
         }
         // Ctrl-C reaches the whole process group; Terraform follows it with StopProvider and Shutdown.
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {});
+        Trace.mark("jvm+env");
         String pem = env.get("PLUGIN_CLIENT_CERT");
         X509Certificate client = pem == null || pem.isBlank() ? null : AutoMtls.parsePem(pem);
         PluginServer server = PluginServer.start(new ProviderService(new ArborProvider(), env), client, Main::exitSoon);
+        Trace.mark("server started");
         stdout.println(server.handshakeLine());
         stdout.flush();
+        Trace.mark("handshake printed");
         server.awaitTermination();
     }
 

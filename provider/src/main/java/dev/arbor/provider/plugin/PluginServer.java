@@ -2,14 +2,10 @@ package dev.arbor.provider.plugin;
 
 import io.grpc.BindableService;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
@@ -37,6 +33,10 @@ public final class PluginServer {
      */
     public static PluginServer start(BindableService provider, X509Certificate clientCert, Runnable exit)
             throws IOException {
+        // Key generation and netty's class initialisation each take ~100 ms: overlap them on the two cores.
+        java.util.concurrent.CompletableFuture<AutoMtls> pending = clientCert == null ? null
+                : java.util.concurrent.CompletableFuture.supplyAsync(AutoMtls::generate,
+                        r -> Thread.ofPlatform().daemon().start(r));
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .channelType(NioServerSocketChannel.class)
                 .bossEventLoopGroup(new NioEventLoopGroup(1))
@@ -50,13 +50,17 @@ public final class PluginServer {
                 .addService(new GoPluginServices.Broker());
         AutoMtls cert = null;
         if (clientCert != null) {
-            cert = AutoMtls.generate();
-            SslContext ssl = GrpcSslContexts.configure(
-                    SslContextBuilder.forServer(cert.key(), cert.certificate())
-                            .trustManager(clientCert)
-                            .clientAuth(ClientAuth.REQUIRE),
-                    SslProvider.JDK).build();
+            dev.arbor.provider.Trace.mark("netty builder");
+            cert = pending.join();
+            dev.arbor.provider.Trace.mark("certificate");
+            SslContext ssl;
+            try {
+                ssl = PinnedTls.serverContext(cert, clientCert);
+            } catch (java.security.GeneralSecurityException e) {
+                throw new IOException("TLS set-up failed", e);
+            }
             b.sslContext(ssl);
+            dev.arbor.provider.Trace.mark("ssl context");
         }
         return new PluginServer(b.build().start(), cert);
     }
