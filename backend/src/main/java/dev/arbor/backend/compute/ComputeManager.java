@@ -484,6 +484,33 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         Mounts.unmountStale(mnt);
     }
 
+    /**
+     * Test hook simulating this process dying: every endpoint's postgres tree is SIGKILLed and its FUSE
+     * mount detached, with no shutdown, checkpoint or sync. The manager is unusable afterwards.
+     */
+    public void abandonForTesting() {
+        closed = true;
+        reaper.shutdownNow();
+        for (Endpoint ep : endpoints.values()) {
+            RunningCompute r = ep.running;
+            if (r == null) continue;
+            killTree(r.server().pid());
+            Mounts.unmount(r.volume().mountPoint(), true);
+        }
+    }
+
+    /** SIGKILL to a postmaster and all its children at once, as an OOM kill or `kill -9` of the cluster would. */
+    public static void killTree(long pid) {
+        List<String> cmd = new ArrayList<>(List.of("kill", "-9", Long.toString(pid)));
+        ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> cmd.add(Long.toString(d.pid()))));
+        try {
+            Procs.run(new ProcessBuilder(cmd), null, 10);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+        for (int i = 0; i < 100 && Procs.alive(pid); i++) sleep(20);
+    }
+
     @Override
     public void close() {
         closed = true;

@@ -3,6 +3,7 @@ package dev.arbor.backend.compute;
 import dev.arbor.backend.compute.process.PgInstall;
 import dev.arbor.backend.compute.process.Procs;
 import dev.arbor.backend.compute.proxy.PgProxy;
+import dev.arbor.backend.compute.proxy.ProxyBackends;
 import dev.arbor.backend.compute.proxy.ProxyTls;
 import dev.arbor.backend.ops.EndpointRegistry;
 import dev.arbor.backend.ops.EndpointSpec;
@@ -31,8 +32,9 @@ final class ComputeHarness implements AutoCloseable {
     static final String DB = "appdb";
 
     final Path dir;
-    final TestStore store;
-    final ComputeManager compute;
+    TestStore store;
+    volatile ComputeManager compute;
+    private final ComputeConfig cfg;
     final Vertx vertx = Vertx.vertx();
     final PgProxy proxy;
     final int proxyPort;
@@ -43,15 +45,39 @@ final class ComputeHarness implements AutoCloseable {
         dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-compute-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         store = TestStore.open(dir.resolve("store"));
-        var cfg = new ComputeConfig(dir, PgInstall.locate(), defaultSuspend, Duration.ofSeconds(90), Duration.ofMillis(200));
-        compute = new ComputeManager(cfg, store.trees());
-        compute.setRegistry(new EndpointRegistry() {
+        cfg = new ComputeConfig(dir, PgInstall.locate(), defaultSuspend, Duration.ofSeconds(90), Duration.ofMillis(200));
+        compute = newCompute();
+        // the proxy follows the harness' current manager (tests replace it to simulate a server restart)
+        ProxyBackends backends = new ProxyBackends() {
+            @Override public int wake(String id) throws Exception { return compute.wake(id); }
+            @Override public void connectionOpened(String id) { compute.connectionOpened(id); }
+            @Override public void connectionClosed(String id) { compute.connectionClosed(id); }
+            @Override public List<Integer> runningPorts() { return compute.runningPorts(); }
+        };
+        proxy = new PgProxy(vertx, backends, ProxyTls.selfSigned(dir.resolve("tls"), "localhost"));
+        proxyPort = proxy.listen("127.0.0.1", 0).await();
+    }
+
+    private ComputeManager newCompute() {
+        var cm = new ComputeManager(cfg, store.trees());
+        cm.setRegistry(new EndpointRegistry() {
             @Override public Optional<EndpointSpec> spec(String id) { return Optional.ofNullable(specs.get(id)); }
             @Override public void reportActive(String id) {}
             @Override public void reportIdle(String id) { idleReports.add(id); }
         });
-        proxy = new PgProxy(vertx, compute, ProxyTls.selfSigned(dir.resolve("tls"), "localhost"));
-        proxyPort = proxy.listen("127.0.0.1", 0).await();
+        return cm;
+    }
+
+    /**
+     * The serving process dies: postgres trees SIGKILLed, FUSE mounts gone, and the page store loses every
+     * byte not covered by a completed sync. Then a new server starts on the same data directory.
+     */
+    void crashServerAndRestart(long seed) throws Exception {
+        compute.abandonForTesting();
+        store.store.crashForTesting(new java.util.Random(seed));
+        store = TestStore.open(dir.resolve("store"));
+        compute = newCompute();
+        compute.recoverAfterRestart();
     }
 
     /** A root timeline with a fresh cluster. */

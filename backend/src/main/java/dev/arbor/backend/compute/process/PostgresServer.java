@@ -43,7 +43,7 @@ public final class PostgresServer {
     public static PostgresServer start(PgInstall pg, Path dataDir, Path socketDir, Path logFile,
                                        Map<String, String> settings, long timeoutMillis) throws IOException {
         IOException last = null;
-        for (int attempt = 0; attempt < 3; attempt++) {
+        for (int attempt = 0; attempt < 40; attempt++) {
             int port = freePort();
             List<String> args = new ArrayList<>(List.of("-D", dataDir.toString(),
                     "-c", "port=" + port, "-c", "listen_addresses=127.0.0.1",
@@ -63,8 +63,12 @@ public final class PostgresServer {
                 s.kill();
                 String tail = tail(logFile, logStart);
                 last = new IOException(e.getMessage() + "; postgres log:\n" + tail, e);
-                // A port taken between probing and binding is the one failure worth retrying.
-                if (!tail.contains("could not bind") && !tail.contains("Address already in use")) throw last;
+                // Worth retrying: a port taken between probing and binding, and backends of a killed
+                // postmaster still holding its shared memory (postgres' own interlock; they exit soon).
+                boolean portTaken = tail.contains("could not bind") || tail.contains("Address already in use");
+                boolean orphans = tail.contains("pre-existing shared memory block");
+                if (!(portTaken && attempt < 3) && !orphans) throw last;
+                if (orphans) sleep(250);
             }
         }
         throw last;
@@ -82,7 +86,7 @@ public final class PostgresServer {
 
     /** pg_isready over the private socket: exit 0 = accepting connections. */
     private boolean accepting(PgInstall pg) throws IOException {
-        ProcessBuilder pb = pg.builder("pg_isready", List.of("-q", "-h", socketDir.toString(), "-p", Integer.toString(port), "-t", "1"));
+        ProcessBuilder pb = pg.builder("pg_isready", List.of("-q", "-h", socketDir.toString(), "-p", Integer.toString(port), "-t", "1", "-U", ClusterTemplate.ADMIN_ROLE, "-d", "postgres"));
         return Procs.run(pb, null, 5).exit() == 0;
     }
 
