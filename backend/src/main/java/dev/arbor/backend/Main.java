@@ -1,0 +1,81 @@
+package dev.arbor.backend;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code arbor}: the command line. {@code arbor server} runs the control plane until SIGTERM/SIGINT. */
+@Command(name = "arbor", mixinStandardHelpOptions = true, version = "arbor 0.1.0",
+        description = "Self-hosted, Neon-style PostgreSQL branching.",
+        subcommands = {Main.Server.class})
+public final class Main implements Runnable {
+    public static void main(String[] args) {
+        int rc = new CommandLine(new Main()).execute(args);
+        if (rc != 0) System.exit(rc);
+    }
+
+    @Override
+    public void run() {
+        CommandLine.usage(this, System.out);
+    }
+
+    @Command(name = "server", mixinStandardHelpOptions = true,
+            description = "Run the Arbor control plane: Neon-compatible API, metadata database, page store, compute and proxy.")
+    static final class Server implements Callable<Integer> {
+        @Option(names = "--data-dir", defaultValue = "./.arbor", description = "All server state lives here (default: ${DEFAULT-VALUE}).")
+        Path dataDir;
+
+        @Option(names = "--api-host", defaultValue = "127.0.0.1", description = "Address the HTTP API binds to (default: ${DEFAULT-VALUE}).")
+        String apiHost;
+
+        @Option(names = "--api-port", defaultValue = "4242", description = "HTTP API port (default: ${DEFAULT-VALUE}).")
+        int apiPort;
+
+        @Option(names = "--proxy-port", defaultValue = "55432",
+                description = "Postgres-protocol proxy port for endpoints (default: ${DEFAULT-VALUE}, not 5432 so a system PostgreSQL keeps its port).")
+        int proxyPort;
+
+        @Option(names = "--proxy-domain", defaultValue = "localhost",
+                description = "Endpoint hosts are <endpoint-id>.<domain> (default: ${DEFAULT-VALUE}).")
+        String proxyDomain;
+
+        @Option(names = "--metadata-url", description = "External metadata database, postgresql://user:password@host:port/db (default: an embedded PostgreSQL 15 under DATA_DIR/metadata).")
+        String metadataUrl;
+
+        @Option(names = "--max-projects", defaultValue = "1000", description = "Quota: live projects (default: ${DEFAULT-VALUE}).")
+        int maxProjects;
+
+        @Option(names = "--max-branches-per-project", defaultValue = "500", description = "Quota: live branches per project (default: ${DEFAULT-VALUE}).")
+        int maxBranches;
+
+        @Option(names = "--max-active-endpoints-per-project", defaultValue = "20", description = "Quota: enabled endpoints per project (default: ${DEFAULT-VALUE}).")
+        int maxEndpoints;
+
+        @Option(names = "--rate-limit", defaultValue = "500", description = "Requests per second per API key (default: ${DEFAULT-VALUE}).")
+        double rateLimit;
+
+        @Option(names = "--no-compute", description = "Run without compute: endpoints stay idle (API and branching only).")
+        boolean noCompute;
+
+        @Override
+        public Integer call() throws Exception {
+            String preset = System.getenv("ARBOR_API_KEY");
+            ServerConfig cfg = new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(metadataUrl),
+                    maxProjects, maxBranches, maxEndpoints, rateLimit,
+                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip()));
+            ArborServer server = ArborServer.start(cfg, noCompute ? ComputeFactory.none() : LocalCompute.factory());
+            CountDownLatch stopped = new CountDownLatch(1);
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                server.close();
+                stopped.countDown();
+            }, "arbor-shutdown"));
+            stopped.await();
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,72 @@
+package dev.arbor.backend;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Everything {@code ./arbor server} is configured with.
+ *
+ * @param dataDir        root of all server state (metadata cluster, page store, compute, keys)
+ * @param apiHost        address the HTTP API binds to
+ * @param apiPort        HTTP API port (0 = any free port; tests use this)
+ * @param proxyPort      port of the Postgres-protocol proxy endpoints are reached through (0 = any free port)
+ * @param proxyDomain    endpoint hosts are {@code <endpoint-id>.<proxyDomain>}
+ * @param metadataUrl    external metadata database ({@code postgresql://user:pw@host:port/db}); empty = embedded cluster
+ * @param maxProjects    quota: live projects
+ * @param maxBranchesPerProject quota: live branches per project
+ * @param maxActiveEndpointsPerProject quota: endpoints per project that are not disabled
+ * @param rateLimitPerKey requests per second per API key (burst: twice that) unless the key sets its own
+ * @param presetApiKey   admin key to install on first start instead of generating one (ARBOR_API_KEY)
+ */
+public record ServerConfig(
+        Path dataDir,
+        String apiHost,
+        int apiPort,
+        int proxyPort,
+        String proxyDomain,
+        Optional<String> metadataUrl,
+        int maxProjects,
+        int maxBranchesPerProject,
+        int maxActiveEndpointsPerProject,
+        double rateLimitPerKey,
+        Optional<String> presetApiKey) {
+
+    public static final int DEFAULT_API_PORT = 4242;
+    /** Not 5432, so a system PostgreSQL on the same machine keeps its port. */
+    public static final int DEFAULT_PROXY_PORT = 55432;
+
+    public static ServerConfig defaults(Path dataDir) {
+        return new ServerConfig(dataDir, "127.0.0.1", DEFAULT_API_PORT, DEFAULT_PROXY_PORT, "localhost",
+                Optional.empty(), 1000, 500, 20, 500, Optional.empty());
+    }
+
+    public ServerConfig withApiPort(int port) {
+        return new ServerConfig(dataDir, apiHost, port, proxyPort, proxyDomain, metadataUrl, maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey);
+    }
+
+    public ServerConfig withProxyPort(int port) {
+        return new ServerConfig(dataDir, apiHost, apiPort, port, proxyDomain, metadataUrl, maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey);
+    }
+
+    public ServerConfig withQuotas(int projects, int branchesPerProject, int activeEndpointsPerProject) {
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, projects,
+                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey);
+    }
+
+    public ServerConfig withRateLimit(double perKey) {
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey);
+    }
+
+    public ServerConfig withMetadataUrl(String url) {
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(url), maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey);
+    }
+
+    public ServerConfig withPresetApiKey(String key) {
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key));
+    }
+}

@@ -1,0 +1,136 @@
+package dev.arbor.backend.api;
+
+import dev.arbor.backend.meta.Branches.Branch;
+import dev.arbor.backend.meta.Databases;
+import dev.arbor.backend.meta.Endpoints;
+import dev.arbor.backend.meta.Endpoints.Endpoint;
+import dev.arbor.backend.meta.OperationAction;
+import dev.arbor.backend.meta.Projects.Project;
+import dev.arbor.backend.meta.Roles;
+import dev.arbor.backend.meta.Roles.Role;
+import dev.arbor.backend.meta.Secrets;
+import io.vertx.core.json.JsonObject;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/** {@code …/branches/{id}/roles}: create, list, get, delete, reveal_password, reset_password. */
+public final class RolesApi implements Consumer<Routes> {
+    private static final String BASE = "/projects/:project_id/branches/:branch_id/roles";
+    private final Control ctl;
+
+    public RolesApi(Control ctl) { this.ctl = ctl; }
+
+    @Override
+    public void accept(Routes r) {
+        r.post(BASE, this::create);
+        r.get(BASE, this::list);
+        r.get(BASE + "/:role_name", this::get);
+        r.delete(BASE + "/:role_name", this::delete);
+        r.get(BASE + "/:role_name/reveal_password", this::reveal);
+        r.post(BASE + "/:role_name/reset_password", this::reset);
+    }
+
+    /** Running endpoints of the branch pick up role and database changes through apply_config. */
+    static void applyConfig(Connection c, OpBatch ops, Branch b) throws SQLException {
+        for (Endpoint e : Endpoints.byBranch(c, b.id())) {
+            if (e.type().equals("read_write") && !e.disabled()) ops.add(c, OperationAction.apply_config, b.projectId(), b.id(), e.id(), null);
+        }
+    }
+
+    private Reply create(Req req) {
+        String projectId = req.project();
+        String branchId = req.id("branch_id");
+        JsonObject in = Req.requiredObj(req.body(), "role", "role");
+        String name = Names.roleName(Req.requiredStr(in, "name", "role.name"), "role.name");
+        boolean noLogin = Req.bool(in, "no_login", "role.no_login").orElse(false);
+        String password = noLogin ? null : Secrets.newPassword();
+        OpBatch ops = new OpBatch();
+        return ctl.mutate(ops, c -> {
+            Control.lockProject(c, projectId);
+            Branch b = Control.branch(c, projectId, branchId);
+            if (Roles.get(c, branchId, name).isPresent()) throw ApiException.conflict("role " + name + " already exists on branch " + branchId);
+            Instant now = Instant.now();
+            Role role = new Role(branchId, name, Optional.ofNullable(password).map(ctl.secrets()::encrypt), false, noLogin, now, now);
+            Roles.insert(c, role);
+            applyConfig(c, ops, b);
+            return Reply.created(new JsonObject().put("role", ctl.views().role(role, password)).put("operations", ops.json(ctl.views())));
+        });
+    }
+
+    private Reply list(Req req) {
+        String projectId = req.project();
+        String branchId = req.id("branch_id");
+        return ctl.db().tx(c -> {
+            Control.project(c, projectId);
+            Control.branch(c, projectId, branchId);
+            return Reply.ok(new JsonObject().put("roles", Views.array(Roles.byBranch(c, branchId), r -> ctl.views().role(r, null))));
+        });
+    }
+
+    private Role role(Connection c, String projectId, String branchId, String name) throws SQLException {
+        Control.project(c, projectId);
+        Control.branch(c, projectId, branchId);
+        return Roles.get(c, branchId, name).orElseThrow(() -> ApiException.notFound("role " + name + " not found on branch " + branchId));
+    }
+
+    private Reply get(Req req) {
+        String projectId = req.project();
+        String branchId = req.id("branch_id");
+        String name = req.pathName("role_name");
+        return ctl.db().tx(c -> Reply.ok(new JsonObject().put("role", ctl.views().role(role(c, projectId, branchId, name), null))));
+    }
+
+    private Reply delete(Req req) {
+        String projectId = req.project();
+        String branchId = req.id("branch_id");
+        String name = req.pathName("role_name");
+        OpBatch ops = new OpBatch();
+        return ctl.mutate(ops, c -> {
+            Control.lockProject(c, projectId);
+            Role r = role(c, projectId, branchId, name);
+            if (r.isProtected()) throw ApiException.conflict("role " + name + " is protected");
+            if (Databases.ownedBy(c, branchId, name)) {
+                throw ApiException.conflict("role " + name + " owns databases on branch " + branchId + "; delete them or change their owner first");
+            }
+            Roles.delete(c, branchId, name);
+            applyConfig(c, ops, Control.branch(c, projectId, branchId));
+            return Reply.ok(new JsonObject().put("role", ctl.views().role(r, null)).put("operations", ops.json(ctl.views())));
+        });
+    }
+
+    private Reply reveal(Req req) {
+        String projectId = req.project();
+        String branchId = req.id("branch_id");
+        String name = req.pathName("role_name");
+        return ctl.db().tx(c -> {
+            Project p = Control.project(c, projectId);
+            Role r = role(c, projectId, branchId, name);
+            if (!p.storePasswords()) throw ApiException.preconditionFailed("project " + projectId + " does not store passwords");
+            String pw = r.passwordEnc().map(ctl.secrets()::decrypt)
+                    .orElseThrow(() -> ApiException.preconditionFailed("role " + name + " has no password (no_login)"));
+            return Reply.ok(new JsonObject().put("password", pw));
+        });
+    }
+
+    private Reply reset(Req req) {
+        String projectId = req.project();
+        String branchId = req.id("branch_id");
+        String name = req.pathName("role_name");
+        String password = Secrets.newPassword();
+        OpBatch ops = new OpBatch();
+        return ctl.mutate(ops, c -> {
+            Control.lockProject(c, projectId);
+            Role r = role(c, projectId, branchId, name);
+            if (r.noLogin()) throw ApiException.preconditionFailed("role " + name + " cannot log in (no_login); it has no password");
+            Instant now = Instant.now();
+            Roles.setPassword(c, branchId, name, ctl.secrets().encrypt(password), now);
+            applyConfig(c, ops, Control.branch(c, projectId, branchId));
+            Role u = new Role(r.branchId(), r.name(), r.passwordEnc(), r.isProtected(), r.noLogin(), r.createdAt(), now);
+            return Reply.ok(new JsonObject().put("role", ctl.views().role(u, password)).put("operations", ops.json(ctl.views())));
+        });
+    }
+}

@@ -1,0 +1,38 @@
+package dev.arbor.backend.ops;
+
+/**
+ * Runs endpoints: one vanilla PostgreSQL per endpoint over its branch's timeline. Implemented by
+ * {@code dev.arbor.backend.compute}; every method is called from an operation step on a virtual
+ * thread, may block, and must be idempotent (a step is re-run after a server restart).
+ */
+public interface ComputeControl extends AutoCloseable {
+    /** False for {@link NoCompute}: start/suspend operations are then reported as skipped, never faked. */
+    boolean available();
+
+    /** Starts the endpoint (or confirms it runs) and returns once it accepts connections. */
+    void start(EndpointSpec endpoint) throws Exception;
+
+    /** Stops the endpoint's postgres; a stopped endpoint is fine. */
+    void suspend(EndpointSpec endpoint) throws Exception;
+
+    /** Stop then start, e.g. after its branch was restored onto a new timeline. */
+    default void restart(EndpointSpec endpoint) throws Exception {
+        suspend(endpoint);
+        start(endpoint);
+    }
+
+    /** Makes a running endpoint match {@code endpoint}'s roles, databases and settings (it may start it). */
+    void applyConfig(EndpointSpec endpoint) throws Exception;
+
+    /**
+     * Fills a new, empty root timeline (a project's first branch, a schema-only branch) with a fresh
+     * cluster. Idempotent. Without compute a root timeline stays empty.
+     */
+    default void initTimeline(dev.arbor.storage.TimelineId timeline) throws Exception {}
+
+    /** Removes everything the endpoint left behind; called after {@link #suspend}. */
+    void delete(EndpointSpec endpoint) throws Exception;
+
+    @Override
+    default void close() {}
+}

@@ -1,0 +1,71 @@
+package dev.arbor.backend.ops;
+
+import dev.arbor.backend.meta.Branches;
+import dev.arbor.backend.meta.Databases;
+import dev.arbor.backend.meta.Db;
+import dev.arbor.backend.meta.Endpoints;
+import dev.arbor.backend.meta.Endpoints.Endpoint;
+import dev.arbor.backend.meta.Projects;
+import dev.arbor.backend.meta.Roles;
+import dev.arbor.backend.meta.Secrets;
+import dev.arbor.storage.TimelineId;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/** Builds {@link EndpointSpec}s from metadata, and takes compute's reports of state changes. */
+public final class ComputeSpecs implements EndpointRegistry {
+    private final Db db;
+    private final Secrets secrets;
+
+    public ComputeSpecs(Db db, Secrets secrets) {
+        this.db = db;
+        this.secrets = secrets;
+    }
+
+    @Override
+    public Optional<EndpointSpec> spec(String endpointId) {
+        return db.tx(c -> {
+            Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
+            return e.isEmpty() ? Optional.empty() : build(c, e.get());
+        });
+    }
+
+    /** The spec of {@code e}; empty while its branch has no timeline yet. */
+    public Optional<EndpointSpec> build(Connection c, Endpoint e) throws SQLException {
+        var branch = Branches.getIncludingDeleted(c, e.branchId()).orElseThrow();
+        if (branch.timelineId().isEmpty()) return Optional.empty();
+        var project = Projects.get(c, e.projectId());
+        int pgVersion = project.map(Projects.Project::pgVersion).orElse(15);
+        var roles = Roles.byBranch(c, branch.id()).stream()
+                .map(r -> new EndpointSpec.RoleSpec(r.name(), r.passwordEnc().map(secrets::decrypt).orElse(null), r.noLogin()))
+                .toList();
+        var dbs = Databases.byBranch(c, branch.id()).stream()
+                .map(d -> new EndpointSpec.DatabaseSpec(d.name(), d.ownerName())).toList();
+        Map<String, String> pg = new LinkedHashMap<>();
+        var pgSettings = e.settings().getJsonObject("pg_settings");
+        if (pgSettings != null) pgSettings.forEach(en -> pg.put(en.getKey(), String.valueOf(en.getValue())));
+        return Optional.of(new EndpointSpec(e.projectId(), e.id(), branch.id(), new TimelineId(branch.timelineId().get()),
+                e.type(), pgVersion, e.minCu(), e.maxCu(), e.suspendTimeoutSeconds(), Map.copyOf(pg), roles, dbs));
+    }
+
+    @Override
+    public void reportActive(String endpointId) { setState(endpointId, "active"); }
+
+    @Override
+    public void reportIdle(String endpointId) { setState(endpointId, "idle"); }
+
+    void setState(String endpointId, String state) {
+        db.tx(c -> {
+            Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
+            if (e.isPresent() && (!e.get().currentState().equals(state) || e.get().pendingState().isPresent())) {
+                Endpoints.update(c, e.get().withState(state, Optional.empty(), Instant.now()));
+            }
+            return null;
+        });
+    }
+}

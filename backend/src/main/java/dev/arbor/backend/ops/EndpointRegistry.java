@@ -1,0 +1,17 @@
+package dev.arbor.backend.ops;
+
+import java.util.Optional;
+
+/**
+ * What compute may ask the control plane: an endpoint's desired state (for the proxy to route and
+ * wake it) and reports of state changes it made on its own (auto-suspend, wake-up by a connection).
+ */
+public interface EndpointRegistry {
+    Optional<EndpointSpec> spec(String endpointId);
+
+    /** The endpoint's postgres now accepts connections (e.g. woken by the proxy). */
+    void reportActive(String endpointId);
+
+    /** The endpoint's postgres stopped (e.g. suspended after its idle timeout). */
+    void reportIdle(String endpointId);
+}
