@@ -61,6 +61,8 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         final ReentrantLock lock = new ReentrantLock();
         final AtomicInteger connections = new AtomicInteger();
         volatile EndpointSpec spec;
+        /** Head for ordinary endpoints; a past LSN for a time-travel (read-only) endpoint. */
+        volatile BranchPoint readPoint = BranchPoint.head();
         volatile RunningCompute running;
         volatile long idleSinceNanos = System.nanoTime();
 
@@ -112,10 +114,27 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
 
     /** Starts {@code spec}'s endpoint unless it already runs on the same timeline; returns its loopback port. */
     public int ensureRunning(EndpointSpec spec) throws IOException {
+        return ensureRunning(spec, null);
+    }
+
+    /**
+     * A time-travel endpoint: read-only, serving {@code spec}'s timeline as it was at {@code lsn} (postgres
+     * replays its WAL up to that point on a private scratch timeline). Later wake-ups keep that LSN.
+     * @throws dev.arbor.storage.StorageException.InvalidLsn outside the timeline's history window
+     */
+    public int startAt(EndpointSpec spec, dev.arbor.storage.Lsn lsn) throws IOException {
+        return ensureRunning(spec, BranchPoint.at(lsn));
+    }
+
+    private int ensureRunning(EndpointSpec spec, BranchPoint readPoint) throws IOException {
         if (closed) throw new IllegalStateException("compute is shut down");
         Endpoint ep = endpoints.computeIfAbsent(spec.endpointId(), Endpoint::new);
         ep.lock.lock();
         try {
+            if (readPoint != null && !readPoint.equals(ep.readPoint)) {
+                if (ep.running != null) stopLocked(ep, "read point changed to " + readPoint);
+                ep.readPoint = readPoint;
+            }
             ep.spec = spec;
             RunningCompute r = ep.running;
             if (r != null && r.server().alive() && r.timeline().equals(spec.timeline())) return r.server().port();
@@ -154,8 +173,9 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
 
         TimelineId scratch = null;
         FileTree tree;
-        if (spec.readOnly()) {
-            scratch = trees.createScratch(spec.timeline(), BranchPoint.head());
+        boolean readOnly = readOnly(ep, spec);
+        if (readOnly) {
+            scratch = trees.createScratch(spec.timeline(), ep.readPoint);
             tree = trees.writable(scratch);
             if (!hasCluster(tree)) {
                 trees.dropScratch(scratch);
@@ -172,7 +192,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir());
             Map<String, String> settings = new LinkedHashMap<>(spec.pgSettings() == null ? Map.of() : spec.pgSettings());
             settings.putIfAbsent("cluster_name", ep.id);
-            if (spec.readOnly()) {
+            if (readOnly) {
                 recoverToCleanShutdown(mnt, root);
                 // A hot standby with nothing to follow: it replays nothing and refuses writes with
                 // PostgreSQL's own "cannot execute ... in a read-only transaction".
@@ -185,13 +205,17 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             RunningCompute rc = new RunningCompute(spec.timeline(), volume, server, scratch);
             server.onExit().thenRun(() -> onPostgresExit(ep, rc));
             log.info("endpoint {} started on timeline {}{} in {} ms", ep.id, spec.timeline(),
-                    spec.readOnly() ? " (read-only)" : "", (System.nanoTime() - t0) / 1_000_000);
+                    readOnly ? " (read-only at " + ep.readPoint + ")" : "", (System.nanoTime() - t0) / 1_000_000);
             return rc;
         } catch (IOException | RuntimeException e) {
             if (volume != null) volume.close();
             if (scratch != null) trees.dropScratch(scratch);
             throw e;
         }
+    }
+
+    private static boolean readOnly(Endpoint ep, EndpointSpec spec) {
+        return spec.readOnly() || !(ep.readPoint instanceof BranchPoint.Head);
     }
 
     /**
@@ -285,7 +309,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             Path root = endpointDir(ep.id);
             Map<String, String> settings = new LinkedHashMap<>(ep.spec.pgSettings() == null ? Map.of() : ep.spec.pgSettings());
             settings.putIfAbsent("cluster_name", ep.id);
-            if (ep.spec.readOnly()) settings.put("hot_standby", "on");
+            if (readOnly(ep, ep.spec)) settings.put("hot_standby", "on");
             // Orphaned backends of the dead postmaster hold its shared memory for a moment; postgres refuses
             // to start until they are gone, which is exactly the interlock we want. Retry until then.
             IOException last = null;
@@ -330,8 +354,8 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
     @Override
     public void applyConfig(EndpointSpec spec) throws IOException {
         ensureRunning(spec);
-        if (spec.readOnly()) return; // a hot standby serves the branch's roles and databases as they are
         Endpoint ep = endpoints.get(spec.endpointId());
+        if (readOnly(ep, spec)) return; // a hot standby serves the branch's roles and databases as they are
         RunningCompute r = ep.running;
         if (r == null) throw new IOException("endpoint " + spec.endpointId() + " stopped while applying its config");
         AdminSql.run(config.pg(), r.server(), "postgres", configScript(spec));
@@ -482,6 +506,12 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             Files.deleteIfExists(pidFile);
         }
         Mounts.unmountStale(mnt);
+    }
+
+    /** Test hook: this manager stops acting (no restarts, no idling) but leaves processes and mounts as they are. */
+    public void freezeForTesting() {
+        closed = true;
+        reaper.shutdownNow();
     }
 
     /**

@@ -93,4 +93,21 @@ class BranchEndpointsTest {
         assertThat(h.store.store.info(root).headLsn().value()).isEqualTo(headAfterRwStop);
         assertThat(h.store.store.timelines()).noneMatch(t -> root.equals(t.ancestor())); // scratch timelines are gone
     }
+
+    @Test
+    void timeTravelEndpointServesThePastReadOnly() throws Exception {
+        TimelineId root = h.newRoot();
+        h.compute.applyConfig(h.endpoint("ep-tt-main", root, "read_write", -1));
+        psqlValue("ep-tt-main", "CREATE TABLE ledger(x int); INSERT INTO ledger SELECT generate_series(1,50)");
+        // the commit's WAL flush is a store sync, so the head now covers it
+        var past = h.store.store.info(root).headLsn();
+        psqlValue("ep-tt-main", "INSERT INTO ledger SELECT generate_series(51,100); DROP TABLE IF EXISTS nothing");
+
+        var spec = h.endpoint("ep-tt-past", root, "read_write", -1);
+        h.compute.startAt(spec, past);
+        assertThat(psqlValue("ep-tt-past", "SELECT count(*) FROM ledger")).isEqualTo("50");
+        Procs.Result write = ComputeHarness.psql(h.uri("ep-tt-past"), "DELETE FROM ledger");
+        assertThat(write.output()).contains("read-only transaction");
+        assertThat(psqlValue("ep-tt-main", "SELECT count(*) FROM ledger")).isEqualTo("100");
+    }
 }

@@ -7,6 +7,7 @@ import java.util.Optional;
 /**
  * Which endpoint a client means. Like Neon: the startup option {@code endpoint=<id>} (a URI's
  * {@code options=endpoint%3D<id>}) wins, else the first label of the TLS SNI host ({@code <id>.<domain>}).
+ * The endpoint option is removed before the startup packet reaches postgres, which would reject it.
  */
 record EndpointRouting(Optional<String> endpointId, String remainingOptions) {
 
@@ -26,6 +27,8 @@ record EndpointRouting(Optional<String> endpointId, String remainingOptions) {
             if (dot > 0) id = sniHost.substring(0, dot);
         }
         if (id != null && !id.matches("[A-Za-z0-9_-]{1,64}")) id = null;
+        // Neon's pooled host/option is <id>-pooler; there is no pgbouncer here, so it reaches the endpoint itself.
+        if (id != null && id.endsWith("-pooler")) id = id.substring(0, id.length() - "-pooler".length());
         return new EndpointRouting(Optional.ofNullable(id).filter(s -> !s.isEmpty()), String.join(" ", kept));
     }
 }
