@@ -125,7 +125,10 @@ public final class Steps {
         if (e.isEmpty()) return StepResult.skipped("endpoint was deleted");
         if (e.get().disabled()) { specs.setState(e.get().id(), "idle"); return StepResult.skipped("endpoint is disabled"); }
         if (!compute.available()) { specs.setState(e.get().id(), "idle"); return StepResult.skipped(NoCompute.REASON); }
-        compute.start(spec(e.get()));
+        EndpointSpec spec = spec(e.get());
+        compute.start(spec);
+        // roles and databases created while no compute ran (e.g. the project's owner) reach postgres here
+        if (!spec.readOnly()) compute.applyConfig(spec);
         specs.setState(e.get().id(), "active");
         return StepResult.DONE;
     }
