@@ -1,0 +1,273 @@
+package dev.arbor.backend.compute.bench;
+
+import dev.arbor.backend.compute.ComputeConfig;
+import dev.arbor.backend.compute.ComputeManager;
+import dev.arbor.backend.compute.ConnectionUris;
+import dev.arbor.backend.compute.EndpointStatus;
+import dev.arbor.backend.compute.PageStoreTrees;
+import dev.arbor.backend.compute.process.PgInstall;
+import dev.arbor.backend.compute.process.Procs;
+import dev.arbor.backend.compute.proxy.PgProxy;
+import dev.arbor.backend.compute.proxy.ProxyTls;
+import dev.arbor.backend.compute.volume.FuseVolume;
+import dev.arbor.backend.ops.EndpointRegistry;
+import dev.arbor.backend.ops.EndpointSpec;
+import dev.arbor.storage.BranchPoint;
+import dev.arbor.storage.PageStore;
+import dev.arbor.storage.StoreConfig;
+import dev.arbor.storage.TimelineId;
+import io.vertx.core.Vertx;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * scripts/bench-compute: endpoint cold start on small vs large branches and vs a bare pg_ctl start of a local
+ * copy, pgbench TPS on a branch endpoint vs the same PostgreSQL on a plain local data dir, and the memory of
+ * 20 suspended + 3 active endpoints. Everything real: page store, FUSE, proxy with TLS, psql, pgbench.
+ */
+public final class ComputeBench {
+    static final String ROLE = "bench_owner", PW = "bench-Pw-1", DB = "benchdb";
+    static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
+
+    final Path dir;
+    final PageStore store;
+    final ComputeManager cm;
+    final Vertx vertx = Vertx.vertx();
+    final int proxyPort;
+    final Map<String, EndpointSpec> specs = new ConcurrentHashMap<>();
+    final PgInstall pg = PgInstall.locate();
+    final int seconds = Integer.parseInt(System.getenv().getOrDefault("BENCH_SECONDS", "30"));
+    final int bigScale = Integer.parseInt(System.getenv().getOrDefault("BENCH_SCALE", "50"));
+    final int rounds = Integer.parseInt(System.getenv().getOrDefault("BENCH_ROUNDS", "3"));
+
+    ComputeBench() throws Exception {
+        dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-bench-compute-",
+                PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        store = PageStore.open(dir.resolve("store"), StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)));
+        cm = new ComputeManager(new ComputeConfig(dir, pg, Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(1)),
+                new PageStoreTrees(store));
+        cm.setRegistry(new EndpointRegistry() {
+            @Override public Optional<EndpointSpec> spec(String id) { return Optional.ofNullable(specs.get(id)); }
+            @Override public void reportActive(String id) {}
+            @Override public void reportIdle(String id) {}
+        });
+        var proxy = new PgProxy(vertx, cm, ProxyTls.selfSigned(dir.resolve("tls"), "localhost"));
+        proxyPort = proxy.listen("127.0.0.1", 0).await();
+    }
+
+    EndpointSpec spec(String id, TimelineId t) {
+        var s = new EndpointSpec("bench", id, "br-" + id, t, "read_write", 15, 0.25, 1, -1, Map.of(),
+                List.of(new EndpointSpec.RoleSpec(ROLE, PW, false)), List.of(new EndpointSpec.DatabaseSpec(DB, ROLE)));
+        specs.put(id, s);
+        return s;
+    }
+
+    String uri(String ep) { return ConnectionUris.postgresUri(ROLE, PW, ep, "localhost", proxyPort, DB); }
+
+    static String direct(int port) { return "postgresql://" + ROLE + ":" + PW + "@127.0.0.1:" + port + "/" + DB + "?sslmode=disable"; }
+
+    static Procs.Result client(String tool, List<String> args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(tool);
+        cmd.addAll(args);
+        var pb = new ProcessBuilder(cmd);
+        pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
+        var r = Procs.run(pb, null, 3600);
+        if (r.exit() != 0) throw new IOException(tool + " " + args + " failed: " + r.output());
+        return r;
+    }
+
+    static double ms(long nanos) { return nanos / 1e6; }
+
+    static double median(List<Double> xs) {
+        List<Double> s = new ArrayList<>(xs);
+        Collections.sort(s);
+        return s.get(s.size() / 2);
+    }
+
+    /** A root timeline with pgbench data at {@code scale}, its endpoint left running and checkpointed. */
+    TimelineId dataset(String ep, int scale) throws Exception {
+        TimelineId root = store.createTimeline();
+        cm.initTimeline(root);
+        cm.applyConfig(spec(ep, root));
+        long t0 = System.nanoTime();
+        client("pgbench", List.of("-i", "-q", "-s", Integer.toString(scale), uri(ep)));
+        System.out.printf("pgbench -i -s %d on a FUSE endpoint through the proxy: %.1f s%n", scale, ms(System.nanoTime() - t0) / 1000);
+        cm.adminSql(ep, DB, "CHECKPOINT");
+        return root;
+    }
+
+    /** create branch -> endpoint spec -> psql first query through the proxy (which wakes it). */
+    double coldStart(TimelineId parent, String ep) throws Exception {
+        long t0 = System.nanoTime();
+        TimelineId child = store.branch(parent, BranchPoint.head());
+        spec(ep, child);
+        var r = client("psql", List.of("-X", "-At", uri(ep), "-c", "SELECT count(*) > 0 FROM pgbench_branches"));
+        double t = ms(System.nanoTime() - t0);
+        if (!r.output().trim().equals("t")) throw new IllegalStateException("unexpected: " + r.output());
+        cm.delete(specs.remove(ep));
+        store.delete(child);
+        return t;
+    }
+
+    double tps(String uri, boolean readOnly) throws IOException {
+        List<String> args = new ArrayList<>(List.of("-n", "-c", "4", "-j", "2", "-T", Integer.toString(seconds)));
+        if (readOnly) args.add("-S");
+        args.add(uri);
+        Matcher m = TPS.matcher(client("pgbench", args).output());
+        if (!m.find()) throw new IllegalStateException("no tps in pgbench output");
+        return Double.parseDouble(m.group(1));
+    }
+
+    /** A local, non-FUSE copy of a timeline's cluster, for the native baseline. */
+    Path nativeCopy(TimelineId timeline) throws Exception {
+        Path mnt = dir.resolve("copy-mnt");
+        Path copy = dir.resolve("native");
+        try (FuseVolume v = FuseVolume.mount(store.readOnlyTree(timeline), mnt, pg.runAs(), store.directory())) {
+            client("cp", List.of("-a", mnt + "/.", copy.toString()));
+        }
+        client("chown", List.of("-R", pg.runAs().uid() + ":" + pg.runAs().gid(), copy.toString()));
+        client("chmod", List.of("0700", copy.toString()));
+        Files.deleteIfExists(copy.resolve("postmaster.pid"));
+        return copy;
+    }
+
+    record Native(int port, double startMs) {}
+
+    Native nativeStart(Path data, Path sock) throws Exception {
+        int port;
+        try (var s = new java.net.ServerSocket(0)) { port = s.getLocalPort(); }
+        long t0 = System.nanoTime();
+        var r = Procs.run(pg.builder("pg_ctl", List.of("-D", data.toString(), "-w", "-l", sock.resolve("native.log").toString(),
+                "-o", "-c port=" + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + sock, "start")), null, 120);
+        if (r.exit() != 0) throw new IOException("pg_ctl start failed: " + r.output());
+        client("psql", List.of("-X", "-At", direct(port), "-c", "SELECT count(*) > 0 FROM pgbench_branches"));
+        return new Native(port, ms(System.nanoTime() - t0));
+    }
+
+    void nativeStop(Path data) throws IOException {
+        Procs.run(pg.builder("pg_ctl", List.of("-D", data.toString(), "-w", "-m", "fast", "stop")), null, 120);
+    }
+
+    static long pssKb(long pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "smaps_rollup")))
+                if (line.startsWith("Pss:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        } catch (IOException e) {
+            // process gone
+        }
+        return 0;
+    }
+
+    static long selfRssKb() throws IOException {
+        for (String line : Files.readAllLines(Path.of("/proc/self/status")))
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", ""));
+        return 0;
+    }
+
+    void run() throws Exception {
+        System.out.printf("== bench-compute: %d cores, pgbench -c 4 -j 2 -T %d, scales 1 and %d, %d cold-start rounds%n",
+                Runtime.getRuntime().availableProcessors(), seconds, bigScale, rounds);
+        TimelineId small = dataset("ep-s1", 1);
+        TimelineId big = dataset("ep-s" + bigScale, bigScale);
+
+        // --- cold start: create branch -> first query, parents running (checkpointed)
+        List<Double> coldSmall = new ArrayList<>(), coldBig = new ArrayList<>();
+        coldStart(small, "ep-warmup"); // first mount in a JVM pays for jfuse/FFM linking
+        for (int i = 0; i < rounds; i++) {
+            coldSmall.add(coldStart(small, "ep-cold-s1-" + i));
+            coldBig.add(coldStart(big, "ep-cold-big-" + i));
+        }
+        // --- native baseline: pg_ctl start of a plain local copy of the same cluster
+        cm.suspend("ep-s" + bigScale);
+        cm.suspend("ep-s1");
+        Path copy = nativeCopy(big);
+        Path sock = Files.createDirectories(dir.resolve("native-sock"));
+        client("chown", List.of(pg.runAs().uid() + ":" + pg.runAs().gid(), sock.toString()));
+        List<Double> nativeStarts = new ArrayList<>();
+        Native nat = null;
+        for (int i = 0; i < rounds; i++) {
+            nat = nativeStart(copy, sock);
+            nativeStarts.add(nat.startMs());
+            if (i < rounds - 1) nativeStop(copy);
+        }
+        double cs = median(coldSmall), cb = median(coldBig), ns = median(nativeStarts);
+        System.out.printf("cold start (create branch -> first query via proxy), scale 1:  median %.0f ms  %s%n", cs, coldSmall);
+        System.out.printf("cold start (create branch -> first query via proxy), scale %d: median %.0f ms  %s%n", bigScale, cb, coldBig);
+        System.out.printf("native pg_ctl start -w + first query on a local copy, scale %d: median %.0f ms  %s%n", bigScale, ns, nativeStarts);
+        System.out.printf("RATIO cold start scale %d / scale 1 = %.2f (goal <= 1.3)%n", bigScale, cb / cs);
+        System.out.printf("RATIO cold start scale %d / native pg_ctl start = %.2f (goal <= 1.5)%n", bigScale, cb / ns);
+
+        // --- TPS: branch endpoint (FUSE, via proxy+TLS and direct) vs the same PostgreSQL on the local copy
+        TimelineId tpsBranch = store.branch(big, BranchPoint.head());
+        cm.applyConfig(spec("ep-tps", tpsBranch));
+        int branchPort = ((EndpointStatus.Running) cm.status("ep-tps")).port();
+        double nRw = tps(direct(nat.port()), false);
+        double bRw = tps(uri("ep-tps"), false);
+        double dRw = tps(direct(branchPort), false);
+        double nRo = tps(direct(nat.port()), true);
+        double bRo = tps(uri("ep-tps"), true);
+        double dRo = tps(direct(branchPort), true);
+        nativeStop(copy);
+        System.out.printf("pgbench rw TPS: native %.0f | branch via proxy %.0f | branch direct %.0f%n", nRw, bRw, dRw);
+        System.out.printf("pgbench ro TPS: native %.0f | branch via proxy %.0f | branch direct %.0f%n", nRo, bRo, dRo);
+        System.out.printf("RATIO rw branch/native = %.2f via proxy, %.2f direct (goal >= 0.8)%n", bRw / nRw, dRw / nRw);
+        System.out.printf("RATIO ro branch/native = %.2f via proxy, %.2f direct (goal >= 0.9)%n", bRo / nRo, dRo / nRo);
+        cm.suspend("ep-tps");
+
+        // --- memory: 20 suspended + 3 active endpoints (each on its own branch of the scale-1 data)
+        System.gc();
+        long rssBefore = selfRssKb();
+        for (int i = 0; i < 20; i++) {
+            String ep = "ep-idle-" + i;
+            spec(ep, store.branch(small, BranchPoint.head()));
+            client("psql", List.of("-X", "-At", uri(ep), "-c", "SELECT 1"));
+            cm.suspend(ep);
+        }
+        List<Long> pids = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            String ep = "ep-active-" + i;
+            spec(ep, store.branch(small, BranchPoint.head()));
+            client("pgbench", List.of("-n", "-c", "2", "-T", "3", uri(ep)));
+            pids.add(((EndpointStatus.Running) cm.status(ep)).pid());
+        }
+        System.gc();
+        long jvmRss = selfRssKb();
+        long pgPss = 0;
+        int procs = 0;
+        for (long pid : pids) {
+            List<Long> tree = new ArrayList<>(List.of(pid));
+            ProcessHandle.of(pid).ifPresent(h -> h.descendants().forEach(d -> tree.add(d.pid())));
+            for (long p : tree) { pgPss += pssKb(p); procs++; }
+        }
+        Runtime rt = Runtime.getRuntime();
+        System.out.printf("memory, 20 suspended + 3 active endpoints: server JVM RSS %d MiB (was %d MiB before; heap used %d MiB),"
+                        + " postgres PSS %d MiB over %d processes, total %d MiB%n",
+                jvmRss / 1024, rssBefore / 1024, (rt.totalMemory() - rt.freeMemory()) >> 20, pgPss / 1024, procs, (jvmRss + pgPss) / 1024);
+    }
+
+    public static void main(String[] args) throws Exception {
+        ComputeBench b = new ComputeBench();
+        try {
+            b.run();
+        } finally {
+            b.cm.close();
+            b.vertx.close().await();
+            b.store.close();
+            Procs.run(new ProcessBuilder("rm", "-rf", b.dir.toString()), null, 600);
+        }
+        System.exit(0);
+    }
+}
