@@ -37,7 +37,7 @@ public final class EndpointResource implements ManagedResource {
                     Attribute.string("host").computed()
                             .description("Host name clients connect to.").build(),
                     Attribute.number("port").computed()
-                            .description("TCP port clients connect to.").build()));
+                            .description("TCP port clients connect to (the Arbor proxy port).").build()));
 
     @Override
     public String typeName() {
@@ -90,13 +90,35 @@ public final class EndpointResource implements ManagedResource {
             if (colon > 0 && host.substring(colon + 1).matches("\\d+")) {
                 port = new BigDecimal(host.substring(colon + 1));
                 host = host.substring(0, colon);
-            } else {
-                port = BigDecimal.valueOf(5432);
             }
+        }
+        if (port == null) {
+            port = proxyPort(api, projectId, str(e, "branch_id"), id);
         }
         out.put("host", host);
         out.put("port", port);
         return out;
+    }
+
+    /**
+     * Neon's endpoint object has no port; Arbor serves every endpoint through one proxy port, which the
+     * connection URI carries. Null when the branch has no role or database to build a URI with.
+     */
+    static BigDecimal proxyPort(ArborApi api, String projectId, String branchId, String endpointId) {
+        String base = "/projects/" + enc(projectId) + "/branches/" + enc(branchId);
+        var roles = State.list(api.get(base + "/roles"), "roles");
+        var dbs = State.list(api.get(base + "/databases"), "databases");
+        if (roles.isEmpty() || dbs.isEmpty()) {
+            return null;
+        }
+        String uri = str(api.get("/projects/" + enc(projectId) + "/connection_uri?branch_id=" + enc(branchId)
+                + "&endpoint_id=" + enc(endpointId) + "&role_name=" + enc(str(roles.getFirst(), "name"))
+                + "&database_name=" + enc(str(dbs.getFirst(), "name"))), "uri");
+        if (uri == null) {
+            return null;
+        }
+        int port = java.net.URI.create(uri).getPort();
+        return BigDecimal.valueOf(port > 0 ? port : 5432);
     }
 
     @Override
