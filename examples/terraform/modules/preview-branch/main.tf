@@ -1,0 +1,82 @@
+# A preview database per pull request: branch pr-<number> with a read-write endpoint that Arbor
+# deletes after ttl_hours even if CI never runs `terraform destroy`.
+terraform {
+  required_version = ">= 1.5"
+  required_providers {
+    arbor = {
+      source = "arbordb/arbor"
+    }
+  }
+}
+
+variable "project_id" {
+  type = string
+}
+
+variable "pr_number" {
+  type = number
+  validation {
+    condition     = var.pr_number > 0 && floor(var.pr_number) == var.pr_number
+    error_message = "pr_number must be a positive whole number."
+  }
+}
+
+variable "parent_branch_id" {
+  type        = string
+  default     = null
+  description = "Branch to copy; defaults to the project's default branch."
+}
+
+variable "ttl_hours" {
+  type        = number
+  default     = 72
+  description = "Hours until Arbor deletes the preview branch."
+}
+
+variable "role_name" {
+  type        = string
+  description = "Role (copied from the parent) the preview app connects as."
+}
+
+variable "database_name" {
+  type = string
+}
+
+resource "arbor_branch" "preview" {
+  project_id = var.project_id
+  parent_id  = var.parent_branch_id
+  name       = "pr-${var.pr_number}"
+  # The expiry is fixed when the branch is created; re-creating the branch (-replace) extends it.
+  expires_at = timeadd(timestamp(), "${var.ttl_hours}h")
+
+  lifecycle {
+    ignore_changes = [expires_at]
+  }
+}
+
+resource "arbor_endpoint" "preview" {
+  project_id              = var.project_id
+  branch_id               = arbor_branch.preview.id
+  suspend_timeout_seconds = 300
+}
+
+data "arbor_connection_uri" "preview" {
+  project_id    = var.project_id
+  branch_id     = arbor_branch.preview.id
+  endpoint_id   = arbor_endpoint.preview.id
+  role_name     = var.role_name
+  database_name = var.database_name
+}
+
+output "branch_id" {
+  value = arbor_branch.preview.id
+}
+
+output "expires_at" {
+  value = arbor_branch.preview.expires_at
+}
+
+output "database_url" {
+  value     = data.arbor_connection_uri.preview.uri
+  sensitive = true
+}
