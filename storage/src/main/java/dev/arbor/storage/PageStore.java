@@ -47,7 +47,7 @@ public final class PageStore implements AutoCloseable {
         @Override public long nextLsn() { return lsn.incrementAndGet(); }
         @Override public long currentLsn() { return lsn.get(); }
         @Override public StoreConfig config() { return config; }
-        @Override public long nowMillis() { return System.currentTimeMillis(); }
+        @Override public long nowMillis() { return config.clock().millis(); }
         @Override public void flushSoon(Timeline t) {
             if (background != null && !t.isDeleted()) {
                 try {
@@ -379,7 +379,7 @@ public final class PageStore implements AutoCloseable {
             safely(t::flushFrozen);
             if (t.deltaLayersAboveImage() >= config.imageThreshold()) safely(() -> t.compact(false));
         }
-        if (System.currentTimeMillis() - lastGcMillis >= config.gcInterval().toMillis()) safely(this::gc);
+        if (ctx.nowMillis() - lastGcMillis >= config.gcInterval().toMillis()) safely(this::gc);
     }
 
     private static void safely(Runnable r) {

@@ -1,6 +1,7 @@
 package dev.arbor.storage;
 
 import java.time.Duration;
+import java.time.InstantSource;
 
 /**
  * Tuning of a {@link PageStore}.
@@ -10,15 +11,21 @@ import java.time.Duration;
  * @param defaultHistoryWindow history window of timelines created without one
  * @param background       interval of the single background thread (flush, compaction, GC); {@code null} = everything synchronous
  * @param gcInterval       how often the background thread runs GC
+ * @param clock            wall clock of the LSN/time index and history windows (tests drive it by hand)
  */
 public record StoreConfig(long openLayerBytes, int imageThreshold, Duration defaultHistoryWindow,
-                          Duration background, Duration gcInterval) {
+                          Duration background, Duration gcInterval, InstantSource clock) {
     public StoreConfig {
         if (openLayerBytes < 4096) throw new IllegalArgumentException("openLayerBytes too small: " + openLayerBytes);
         if (imageThreshold < 1) throw new IllegalArgumentException("imageThreshold must be >= 1");
         if (defaultHistoryWindow == null || defaultHistoryWindow.isNegative())
             throw new IllegalArgumentException("defaultHistoryWindow must be >= 0");
         if (gcInterval == null) gcInterval = Duration.ofMinutes(10);
+        if (clock == null) clock = InstantSource.system();
+    }
+
+    public StoreConfig(long openLayerBytes, int imageThreshold, Duration defaultHistoryWindow, Duration background, Duration gcInterval) {
+        this(openLayerBytes, imageThreshold, defaultHistoryWindow, background, gcInterval, InstantSource.system());
     }
 
     /** 64 MiB open layers, image after 3 deltas, 1 day history, no background thread. */
@@ -26,8 +33,9 @@ public record StoreConfig(long openLayerBytes, int imageThreshold, Duration defa
         return new StoreConfig(64L << 20, 3, Duration.ofDays(1), null, Duration.ofMinutes(10));
     }
 
-    public StoreConfig withOpenLayerBytes(long v) { return new StoreConfig(v, imageThreshold, defaultHistoryWindow, background, gcInterval); }
-    public StoreConfig withImageThreshold(int v) { return new StoreConfig(openLayerBytes, v, defaultHistoryWindow, background, gcInterval); }
-    public StoreConfig withDefaultHistoryWindow(Duration v) { return new StoreConfig(openLayerBytes, imageThreshold, v, background, gcInterval); }
-    public StoreConfig withBackground(Duration interval, Duration gc) { return new StoreConfig(openLayerBytes, imageThreshold, defaultHistoryWindow, interval, gc); }
+    public StoreConfig withOpenLayerBytes(long v) { return new StoreConfig(v, imageThreshold, defaultHistoryWindow, background, gcInterval, clock); }
+    public StoreConfig withImageThreshold(int v) { return new StoreConfig(openLayerBytes, v, defaultHistoryWindow, background, gcInterval, clock); }
+    public StoreConfig withDefaultHistoryWindow(Duration v) { return new StoreConfig(openLayerBytes, imageThreshold, v, background, gcInterval, clock); }
+    public StoreConfig withBackground(Duration interval, Duration gc) { return new StoreConfig(openLayerBytes, imageThreshold, defaultHistoryWindow, interval, gc, clock); }
+    public StoreConfig withClock(InstantSource c) { return new StoreConfig(openLayerBytes, imageThreshold, defaultHistoryWindow, background, gcInterval, c); }
 }

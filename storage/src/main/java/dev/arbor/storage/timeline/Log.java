@@ -92,10 +92,8 @@ public final class Log implements AutoCloseable {
                 last = r.lsn();
                 pos += 8 + len;
             }
-            if (pos < size) {  // torn tail: never served, cut off so new records follow valid ones
-                ch.truncate(pos);
-                ch.force(true);
-            }
+            if (pos < size) ch.truncate(pos);  // torn tail: never served, cut off so new records follow valid ones
+            ch.force(true);  // what recovery served must stay served after another crash
             return new Log(p, startLsn, ch, pos, last);
         } catch (IOException e) {
             throw IoUtil.io("recovery of log " + p, e);

@@ -41,6 +41,16 @@ final class LsnTimeIndex {
         return i >= n ? -1 : millis[i];
     }
 
+    /** Samples with LSN at or below {@code maxLsn}, from the newest one at or before {@code fromMillis} on. */
+    synchronized long[][] range(long fromMillis, long maxLsn) {
+        int lo = Arrays.binarySearch(millis, 0, n, fromMillis);
+        if (lo < 0) lo = -lo - 2;
+        lo = Math.max(lo, 0);
+        int hi = lo;
+        while (hi < n && lsns[hi] <= maxLsn) hi++;
+        return new long[][]{Arrays.copyOfRange(millis, lo, hi), Arrays.copyOfRange(lsns, lo, hi)};
+    }
+
     synchronized long lastMillis() { return n == 0 ? Long.MIN_VALUE : millis[n - 1]; }
 
     synchronized long[][] snapshot() { return new long[][]{Arrays.copyOf(millis, n), Arrays.copyOf(lsns, n)}; }

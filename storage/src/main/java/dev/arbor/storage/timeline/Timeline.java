@@ -123,9 +123,12 @@ public final class Timeline {
         logs.sort(Comparator.comparing(p -> p.getFileName().toString()));
         t.times.add(m.createdAtMillis(), t.startLsn);
         if (m.floorLsn() > 0) t.times.add(m.floorMillis(), m.floorLsn());
-        List<LayerFile> byStart = new ArrayList<>(layers);
-        byStart.sort(Comparator.comparingLong(LayerFile::startLsn));
-        for (LayerFile l : byStart) t.times.addAll(l.sampleMillis(), l.sampleLsns());
+        // Every layer carries LSN/time samples (images carry those of the window they replace): merge in LSN order.
+        List<long[]> samples = new ArrayList<>();
+        for (LayerFile l : layers)
+            for (int i = 0; i < l.sampleLsns().length; i++) samples.add(new long[]{l.sampleLsns()[i], l.sampleMillis()[i]});
+        samples.sort(Comparator.comparingLong((long[] x) -> x[0]).thenComparingLong(x -> x[1]));
+        for (long[] x : samples) t.times.add(x[1], x[0]);
         long flushed = m.flushedLsn();
         long headLsn = Math.max(Math.max(flushed, t.startLsn), m.floorLsn());
         List<OpenLayer> frozen = new ArrayList<>();
@@ -487,6 +490,8 @@ public final class Timeline {
                     if (Key.kindOf(minKey) == Key.Kind.BLOCK && !alive(alive, Key.inodeOf(minKey), L)) continue;  // unlinked file
                     w.add(minKey, bestLsn, v);
                 }
+                long[][] samples = times.range(ctx.nowMillis() - historyWindowMillis, L);  // survive GC of the deltas
+                w.samples(samples[0], samples[1]);
                 image = w.finish(id);
             }
             List<LayerFile> layers = new ArrayList<>(s.layers);
