@@ -85,6 +85,8 @@ public final class Terraform {
         }
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile());
         pb.environment().put("TF_CLI_CONFIG_FILE", cliConfig.toString());
+        // Plugin caches would bypass the package under test.
+        pb.environment().remove("TF_PLUGIN_CACHE_DIR");
         pb.environment().put("TF_IN_AUTOMATION", "1");
         pb.environment().put("CHECKPOINT_DISABLE", "1");
         pb.environment().putAll(env);

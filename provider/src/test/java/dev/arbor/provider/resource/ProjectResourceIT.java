@@ -46,7 +46,7 @@ class ProjectResourceIT extends Acceptance {
         Terraform.write(ws, config(name + "-renamed", 7200, "default_branch_name = \"trunk\""));
         assertThat(planChanges(ws)).contains("arbor_project.p must be replaced").contains("# forces replacement");
 
-        // import into a fresh workspace through an import block, then a CLI import
+        // import into a fresh workspace through an import block (Branch/RoleResourceIT use the CLI)
         Terraform.write(ws, config(name + "-renamed", 7200, ""));
         Path imported = Terraform.workspace(config(name + "-renamed", 7200, "") + """
                 import {
@@ -58,9 +58,6 @@ class ProjectResourceIT extends Acceptance {
         assertThat(str(state(imported, "arbor_project", "p"), "default_branch_id"))
                 .isEqualTo(str(s, "default_branch_id"));
         assertNoChanges(imported);
-        Path cli = Terraform.workspace(config(name + "-renamed", 7200, ""));
-        tf(cli, "import", "arbor_project.p", id).ok();
-        assertNoChanges(cli);
 
         // drift: deleted outside Terraform, so refresh drops it and the plan recreates it
         api().delete("/projects/" + id);
