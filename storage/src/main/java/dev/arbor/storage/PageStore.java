@@ -349,6 +349,12 @@ public final class PageStore implements AutoCloseable {
         }
     }
 
+    /** Scrub: re-reads and checks every record of the timeline's layer files. @throws StorageException.Corruption */
+    public long verify(TimelineId id) {
+        checkOpen();
+        return timeline(id).verify();
+    }
+
     /** The low-level versioned-key view of a timeline (tests, PII scans). */
     public Timeline timeline(TimelineId id) {
         Objects.requireNonNull(id, "timeline id");

@@ -98,6 +98,7 @@ public final class LayerFile {
         crc.update(h.array(), 0, 52);
         if (h.getLong(0) != MAGIC) throw corrupt(path, "bad header magic");
         if ((int) crc.getValue() != h.getInt(52)) throw corrupt(path, "header fails its checksum");
+        for (int i = 56; i < HEADER; i++) if (h.get(i) != 0) throw corrupt(path, "header padding is not zero");
         int version = h.getInt(8);
         if (version != VERSION) throw corrupt(path, "unknown format version " + version);
         Kind kind = Kind.values()[h.getInt(12)];
@@ -204,6 +205,30 @@ public final class LayerFile {
         byte[] v = new byte[vlen];
         System.arraycopy(a, RECORD_HEADER, v, 0, vlen);
         return v;
+    }
+
+    /**
+     * Scrub: verifies every record's checksum and that the records tile the file between header and
+     * index, so any damaged byte anywhere in the file is reported. @throws StorageException.Corruption
+     */
+    public void verifyAll() {
+        long[] sorted = offsets.clone();
+        java.util.Arrays.sort(sorted);
+        java.util.Map<Long, Integer> byOffset = new java.util.HashMap<>();
+        for (int i = 0; i < offsets.length; i++) byOffset.put(offsets[i], i);
+        long expect = HEADER;
+        for (long off : sorted) {
+            if (off != expect) throw corrupt(path, "records do not tile the file at offset " + expect);
+            int i = byOffset.get(off);
+            value(i);
+            expect = off + RECORD_HEADER + Math.max(lens[i], 0);
+        }
+        long indexOffset = fileSize - FOOTER - indexLength();
+        if (expect != indexOffset) throw corrupt(path, "records end at " + expect + " but the index starts at " + indexOffset);
+    }
+
+    private long indexLength() {
+        return 4 + (long) keys.length * INDEX_ENTRY + 4 + (long) sampleMillis.length * 16;
     }
 
     /** Takes the layer out of service; readers racing with this retry against the new layer map. */

@@ -410,6 +410,17 @@ public final class Timeline {
         return new KeyVersion(owner, Key.unpack(key), Lsn.of(lsn), Values.isTombstone(v) ? null : v);
     }
 
+    /** Scrub of every layer file of this timeline. Returns the records checked. @throws StorageException.Corruption */
+    public long verify() {
+        checkUsable();
+        long n = 0;
+        for (LayerFile l : state.layers) {
+            l.verifyAll();
+            n += l.entryCount();
+        }
+        return n;
+    }
+
     // ---------------------------------------------------------------- history window
 
     public long windowStartLsn(long nowMillis) {

@@ -1,0 +1,187 @@
+package dev.arbor.storage;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.*;
+import java.util.stream.Stream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Flips bytes in and truncates layer and manifest files: the store must report the damage
+ * (StorageException.Corruption, on open, on read, or from the scrub) and never serve wrong data.
+ */
+class CorruptionTest {
+    @TempDir Path tmp;
+
+    private final StoreConfig config = StoreConfig.defaults().withOpenLayerBytes(40 * 1024);
+    private final Map<String, byte[]> original = new TreeMap<>();
+    private TimelineId main, child;
+
+    private Path buildPristine() {
+        Path dir = tmp.resolve("pristine");
+        Random r = new Random(7);
+        try (PageStore store = PageStore.open(dir, config)) {
+            main = store.createTimeline(null);
+            FileTree t = store.fileTree(main);
+            t.mkdir("/base", 0700);
+            for (int f = 0; f < 4; f++) {
+                FileAttr a = t.create("/base/" + f, 0600);
+                for (int i = 0; i < 6; i++) {
+                    byte[] d = new byte[8192 + r.nextInt(8192)];
+                    r.nextBytes(d);
+                    t.write(a.inode(), r.nextInt(30000), ByteBuffer.wrap(d));
+                }
+            }
+            store.compact(main);  // an image layer
+            FileTree tt = store.fileTree(main);
+            for (int i = 0; i < 8; i++) {  // deltas above it
+                byte[] d = new byte[9000];
+                r.nextBytes(d);
+                tt.write(tt.stat("/base/" + (i % 4)).inode(), r.nextInt(20000), ByteBuffer.wrap(d));
+            }
+            child = store.branch(main, BranchPoint.head());
+            FileTree c = store.fileTree(child);
+            byte[] d = new byte[50000];
+            r.nextBytes(d);
+            c.write(c.stat("/base/1").inode(), 0, ByteBuffer.wrap(d));
+            store.compact(child);
+            store.fileTree(main).sync();
+            for (TimelineId id : List.of(main, child)) {
+                FileTree x = store.fileTree(id);
+                for (int f = 0; f < 4; f++) original.put(id + "/base/" + f, FileTreeTest.read(x, "/base/" + f));
+            }
+        }
+        return dir;
+    }
+
+    private static List<Path> damageTargets(Path dir) throws IOException {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(Files::isRegularFile).filter(p -> {
+                String n = p.getFileName().toString();
+                return n.equals("manifest") || n.startsWith("delta-") || n.startsWith("image-");
+            }).sorted().toList();
+        }
+    }
+
+    @Test void flippedBytesAndTruncationsAreReportedAndNeverServed() throws IOException {
+        Path pristine = buildPristine();
+        List<Path> targets = damageTargets(pristine);
+        assertThat(targets.stream().map(p -> p.getFileName().toString()))
+                .anyMatch(n -> n.startsWith("image-")).anyMatch(n -> n.startsWith("delta-")).contains("manifest");
+        Random r = new Random(11);
+        int cases = 0, reportedOnOpen = 0, reportedOnRead = 0, reportedByScrub = 0;
+        for (Path target : targets) {
+            long size = Files.size(target);
+            List<long[]> damages = new ArrayList<>();
+            for (int k = 0; k < 6; k++) damages.add(new long[]{0, (long) (r.nextDouble() * size)});  // flip
+            damages.add(new long[]{0, 0});                     // first byte (magic / length)
+            damages.add(new long[]{0, size - 1});              // last byte (footer / crc)
+            damages.add(new long[]{1, size / 2});              // truncate to half
+            damages.add(new long[]{1, size - 1});              // torn last byte
+            for (long[] dmg : damages) {
+                Path copy = tmp.resolve("case-" + cases++);
+                copyTree(pristine, copy);
+                Path victim = copy.resolve(pristine.relativize(target));
+                if (dmg[0] == 0) flip(victim, dmg[1], r);
+                else try (RandomAccessFile f = new RandomAccessFile(victim.toFile(), "rw")) { f.setLength(dmg[1]); }
+                String what = (dmg[0] == 0 ? "flip at " : "truncate to ") + dmg[1] + " of " + pristine.relativize(target);
+                int outcome = checkNoWrongData(copy, what);
+                if (outcome == 1) reportedOnOpen++;
+                else if (outcome == 2) reportedOnRead++;
+                else reportedByScrub++;
+            }
+        }
+        System.out.printf("CorruptionTest: %d damaged copies; reported on open %d, on read %d, by scrub %d%n",
+                cases, reportedOnOpen, reportedOnRead, reportedByScrub);
+    }
+
+    /** 1 = damage reported on open, 2 = on a read, 3 = by the scrub. Fails if wrong data is served or nothing is reported. */
+    private int checkNoWrongData(Path dir, String what) {
+        try (PageStore store = PageStore.open(dir, config)) {
+            boolean reportedOnOpen = !store.damaged().isEmpty();
+            boolean reportedOnRead = false;
+            for (TimelineId id : List.of(main, child)) {
+                FileTree t;
+                try {
+                    t = store.fileTree(id);
+                } catch (StorageException.Corruption e) {
+                    reportedOnRead = true;
+                    continue;
+                }
+                for (int f = 0; f < 4; f++) {
+                    String key = id + "/base/" + f;
+                    try {
+                        byte[] got = FileTreeTest.read(t, "/base/" + f);
+                        assertThat(got).as(what + ": " + key + " served wrong data").isEqualTo(original.get(key));
+                    } catch (StorageException.Corruption e) {
+                        reportedOnRead = true;
+                    }
+                }
+            }
+            if (reportedOnOpen) {
+                assertThat(store.damaged().values()).allMatch(m -> !m.isBlank());
+                TimelineId bad = store.damaged().keySet().iterator().next();
+                assertThatThrownBy(() -> store.fileTree(bad)).isInstanceOf(StorageException.Corruption.class);
+                return 1;
+            }
+            if (reportedOnRead) return 2;
+            for (TimelineId id : List.of(main, child)) {
+                try {
+                    store.verify(id);
+                } catch (StorageException.Corruption e) {
+                    return 3;
+                }
+            }
+            throw new AssertionError(what + ": damage went unreported");
+        }
+    }
+
+    private static void flip(Path file, long pos, Random r) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(pos);
+            int b = f.read();
+            f.seek(pos);
+            f.write(b ^ (1 << r.nextInt(8)));
+        }
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p));
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t);
+            }
+        }
+    }
+
+    @Test void tornLogTailIsCutOffAndNeverServed() throws IOException {
+        Path dir = tmp.resolve("log");
+        TimelineId id;
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            id = store.createTimeline(null);
+            FileTree t = store.fileTree(id);
+            FileAttr a = t.create("/f", 0600);
+            t.write(a.inode(), 0, ByteBuffer.wrap("first".getBytes()));
+            t.sync();
+            t.write(a.inode(), 0, ByteBuffer.wrap("second".getBytes()));
+            t.sync();
+        }
+        Path log;
+        try (Stream<Path> s = Files.list(dir.resolve("timelines").resolve(id.value()))) {
+            log = s.filter(p -> p.getFileName().toString().startsWith("log-")).findFirst().orElseThrow();
+        }
+        flip(log, Files.size(log) - 3, new Random(1));  // inside the last record ("second")
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(new String(FileTreeTest.read(store.fileTree(id), "/f"))).isEqualTo("first");
+        }
+    }
+}
