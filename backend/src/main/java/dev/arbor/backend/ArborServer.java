@@ -59,6 +59,7 @@ public final class ArborServer implements AutoCloseable {
     private Path adminKeyFile;
     private OperationExecutor executor;
     private Db db;
+    private PageStore store;
 
     private ArborServer(ServerConfig config) { this.config = config; }
 
@@ -94,7 +95,7 @@ public final class ArborServer implements AutoCloseable {
         adminKeyFile = ensureAdminKey(dir);
 
         // page store and compute
-        PageStore store = PageStore.open(dir.resolve("store"),
+        store = PageStore.open(dir.resolve("store"),
                 StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)));
         closers.push(store);
         BranchStorage storage = new PageStoreBranchStorage(store);
@@ -149,6 +150,8 @@ public final class ArborServer implements AutoCloseable {
     public int apiPort() { return apiPort; }
     public Path adminKeyFile() { return adminKeyFile; }
     public int proxyPort() { return proxyPort; }
+    /** The page store (tests compare its timelines with the metadata). */
+    public PageStore store() { return store; }
     public String apiBase() { return "http://" + config.apiHost() + ":" + apiPort + "/api/v2"; }
     public ServerConfig config() { return config; }
 

@@ -318,7 +318,10 @@ public final class BranchesApi implements Consumer<Routes> {
             throw ApiException.conflict("branch " + b.id() + " has child branches (" + children.getFirst().id()
                     + (children.size() > 1 ? " and " + (children.size() - 1) + " more" : "") + "); delete them first");
         }
-        Control.checkNotLocked(c, List.of(b.id()), "delete branch " + b.id());
+        // a child deleted a moment ago may still be dropping its timeline, which hangs off ours
+        List<String> busy = new ArrayList<>(Branches.childIdsIncludingDeleted(c, b.id()));
+        busy.add(b.id());
+        Control.checkNotLocked(c, busy, "delete branch " + b.id());
         Instant now = Instant.now();
         for (Endpoint e : Endpoints.byBranch(c, b.id())) {
             Endpoints.markDeleted(c, e.id(), now);
@@ -415,7 +418,9 @@ public final class BranchesApi implements Consumer<Routes> {
             if (b.isProtected() && preserve.isEmpty()) {
                 throw ApiException.conflict("branch " + id + " is protected; restore it with preserve_under_name");
             }
-            Control.checkNotLocked(c, List.of(id, sourceId), "restore branch " + id);
+            List<String> busy = new ArrayList<>(Branches.childIdsIncludingDeleted(c, id));
+            busy.addAll(List.of(id, sourceId));
+            Control.checkNotLocked(c, busy, "restore branch " + id);
             if (b.timelineId().isEmpty() || source.timelineId().isEmpty()) {
                 throw ApiException.locked("branch is still being created; retry shortly");
             }

@@ -131,6 +131,18 @@ public final class Branches {
         return list(c, "select * from branches where parent_id = ? and deleted_at is null order by seq", id);
     }
 
+    /** Ids of every branch ever created off {@code id}, deleted ones too (their timeline may still be going away). */
+    public static List<String> childIdsIncludingDeleted(Connection c, String id) throws SQLException {
+        List<String> out = new ArrayList<>();
+        try (var ps = c.prepareStatement("select id from branches where parent_id = ?")) {
+            ps.setString(1, id);
+            try (var rs = ps.executeQuery()) {
+                while (rs.next()) out.add(rs.getString(1));
+            }
+        }
+        return out;
+    }
+
     public static List<Branch> all(Connection c, String projectId) throws SQLException {
         return list(c, "select * from branches where project_id = ? and deleted_at is null order by seq", projectId);
     }
@@ -209,6 +221,14 @@ public final class Branches {
             Sql.setInstant(ps, 5, now);
             Sql.setInstant(ps, 6, now);
             ps.setString(7, id);
+            ps.executeUpdate();
+        }
+    }
+
+    public static void setLogicalSize(Connection c, String id, long size) throws SQLException {
+        try (var ps = c.prepareStatement("update branches set logical_size = ? where id = ?")) {
+            ps.setLong(1, size);
+            ps.setString(2, id);
             ps.executeUpdate();
         }
     }

@@ -90,14 +90,16 @@ public final class Steps {
             lsn = created.branchLsn() == null ? null : created.branchLsn().toString();
             time = created.branchTime();
         }
-        long size = storage.logicalSize(tl);
         String lsnF = lsn;
         Instant timeF = time;
         String old = branch.timelineId().orElse(null);
+        // record the new timeline at once: a retry after this point must not create a second one
         db.tx(c -> {
-            Branches.setTimeline(c, branchId, tl.value(), lsnF, timeF, size, Instant.now());
+            Branches.setTimeline(c, branchId, tl.value(), lsnF, timeF, -1, Instant.now());
             return null;
         });
+        long size = storage.logicalSize(tl);
+        if (size >= 0) db.tx(c -> { Branches.setLogicalSize(c, branchId, size); return null; });
         // a restore without preserve_under_name drops the old timeline once the branch moved off it
         if (replace && old != null && p.getBoolean("delete_old", false)) storage.delete(new TimelineId(old));
         return StepResult.DONE;
