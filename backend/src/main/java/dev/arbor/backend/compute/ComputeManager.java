@@ -189,7 +189,9 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         FuseVolume volume = null;
         try {
             prepareTree(tree, mnt);
+            long tMount = System.nanoTime();
             volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir());
+            tMount = System.nanoTime() - tMount;
             Map<String, String> settings = new LinkedHashMap<>(spec.pgSettings() == null ? Map.of() : spec.pgSettings());
             settings.putIfAbsent("cluster_name", ep.id);
             if (readOnly) {
@@ -204,8 +206,8 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             Files.writeString(root.resolve("endpoint.pid"), server.pid() + "\n" + mnt + "\n");
             RunningCompute rc = new RunningCompute(spec.timeline(), volume, server, scratch);
             server.onExit().thenRun(() -> onPostgresExit(ep, rc));
-            log.info("endpoint {} started on timeline {}{} in {} ms", ep.id, spec.timeline(),
-                    readOnly ? " (read-only at " + ep.readPoint + ")" : "", (System.nanoTime() - t0) / 1_000_000);
+            log.info("endpoint {} started on timeline {}{} in {} ms (mount {} ms)", ep.id, spec.timeline(),
+                    readOnly ? " (read-only at " + ep.readPoint + ")" : "", (System.nanoTime() - t0) / 1_000_000, tMount / 1_000_000);
             return rc;
         } catch (IOException | RuntimeException e) {
             if (volume != null) volume.close();
@@ -253,7 +255,8 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         String s = state.output();
         if (java.util.regex.Pattern.compile("(?m)^Database cluster state:\\s+shut down\\s*$").matcher(s).find()) return;
         var r = Procs.run(config.pg().builder("postgres", List.of("--single", "-D", mnt.toString(),
-                "-c", "unix_socket_directories=" + root.resolve("run"), "-c", "listen_addresses=", "postgres")), "", 300);
+                "-c", "unix_socket_directories=" + root.resolve("run"), "-c", "listen_addresses=",
+                "-c", "recovery_init_sync_method=syncfs", "postgres")), "", 300);
         if (r.exit() != 0) throw new IOException("crash recovery of read-only endpoint failed: " + r.output());
     }
 
@@ -353,12 +356,18 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
 
     @Override
     public void applyConfig(EndpointSpec spec) throws IOException {
-        ensureRunning(spec);
-        Endpoint ep = endpoints.get(spec.endpointId());
-        if (readOnly(ep, spec)) return; // a hot standby serves the branch's roles and databases as they are
-        RunningCompute r = ep.running;
-        if (r == null) throw new IOException("endpoint " + spec.endpointId() + " stopped while applying its config");
-        AdminSql.run(config.pg(), r.server(), "postgres", configScript(spec));
+        Endpoint ep = endpoints.computeIfAbsent(spec.endpointId(), Endpoint::new);
+        ep.lock.lock(); // keeps the idle reaper away while compute itself is the only client
+        try {
+            ensureRunning(spec);
+            if (readOnly(ep, spec)) return; // a hot standby serves the branch's roles and databases as they are
+            RunningCompute r = ep.running;
+            if (r == null) throw new IOException("endpoint " + spec.endpointId() + " stopped while applying its config");
+            AdminSql.run(config.pg(), r.server(), "postgres", configScript(spec));
+            ep.idleSinceNanos = System.nanoTime();
+        } finally {
+            ep.lock.unlock();
+        }
     }
 
     /** Idempotent SQL that makes roles and databases match {@code spec}; drops only what compute created. */

@@ -59,6 +59,7 @@ public final class ClusterTemplate {
                 # --- Arbor endpoint defaults (per-endpoint settings come as -c options) ---
                 password_encryption = scram-sha-256
                 hot_standby = on
+                recovery_init_sync_method = syncfs
                 wal_level = replica
                 max_connections = 100
                 shared_buffers = 128MB

@@ -21,6 +21,13 @@ import java.util.concurrent.TimeUnit;
 public final class PostgresServer {
     private static final Logger log = LoggerFactory.getLogger(PostgresServer.class);
 
+    /**
+     * A branch of a running parent starts with crash recovery, and by default postgres first fsyncs every
+     * file of the data directory (1.6 s over FUSE for a fresh cluster, O(files)). The volume was durable
+     * when it was branched, so one syncfs() is enough.
+     */
+    public static final Map<String, String> FAST_RECOVERY = Map.of("recovery_init_sync_method", "syncfs");
+
     private final Process process;
     private final Path dataDir;
     private final Path socketDir;
@@ -48,6 +55,7 @@ public final class PostgresServer {
             List<String> args = new ArrayList<>(List.of("-D", dataDir.toString(),
                     "-c", "port=" + port, "-c", "listen_addresses=127.0.0.1",
                     "-c", "unix_socket_directories=" + socketDir, "-c", "logging_collector=off"));
+            FAST_RECOVERY.forEach((k, v) -> { args.add("-c"); args.add(k + "=" + v); });
             settings.forEach((k, v) -> { args.add("-c"); args.add(k + "=" + v); });
             ProcessBuilder pb = pg.builder("postgres", args);
             pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
@@ -74,14 +82,30 @@ public final class PostgresServer {
         throw last;
     }
 
+    /**
+     * Watches the status line postgres keeps in postmaster.pid ("ready" or, for a hot standby, "standby"),
+     * which costs a file read instead of a connection attempt per poll; pg_isready confirms at the end.
+     */
     private void awaitReady(PgInstall pg, long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        Path pidFile = dataDir.resolve("postmaster.pid");
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) throw new IOException("postgres exited with " + process.exitValue() + " during start-up");
-            if (accepting(pg)) return;
-            sleep(25);
+            if (statusReady(pidFile) && accepting(pg)) return;
+            sleep(5);
         }
         throw new IOException("postgres did not accept connections within " + timeoutMillis + " ms");
+    }
+
+    private boolean statusReady(Path pidFile) {
+        try {
+            List<String> lines = Files.readAllLines(pidFile);
+            if (lines.size() < 8 || !lines.getFirst().trim().equals(Long.toString(process.pid()))) return false;
+            String status = lines.get(7).trim();
+            return status.equals("ready") || status.equals("standby");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
     }
 
     /** pg_isready over the private socket: exit 0 = accepting connections. */

@@ -117,6 +117,8 @@ public final class ComputeBench {
         var r = client("psql", List.of("-X", "-At", uri(ep), "-c", "SELECT count(*) > 0 FROM pgbench_branches"));
         double t = ms(System.nanoTime() - t0);
         if (!r.output().trim().equals("t")) throw new IllegalStateException("unexpected: " + r.output());
+        if (System.getenv("BENCH_VERBOSE") != null)
+            System.out.println(Files.readString(dir.resolve("compute").resolve(ep).resolve("postgres.log")));
         cm.delete(specs.remove(ep));
         store.delete(child);
         return t;
