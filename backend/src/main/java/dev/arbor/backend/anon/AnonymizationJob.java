@@ -237,7 +237,7 @@ public final class AnonymizationJob {
             }
             CopyManager in = src.unwrap(PGConnection.class).getCopyAPI();
             CopyManager outApi = dst.unwrap(PGConnection.class).getCopyAPI();
-            CopyOut co = in.copyOut("copy only " + t.sqlName() + colList + " to stdout");
+            CopyOut co = in.copyOut("copy " + t.sqlName() + colList + " to stdout");
             CopyIn ci = outApi.copyIn("copy " + t.sqlName() + colList + " from stdin");
             RowMasker masker = tp.masked() ? new RowMasker(tp) : null;
             CopyText.Sink sink = new CopyText.Sink(FLUSH_BYTES + 64 * 1024);
