@@ -84,14 +84,15 @@ public final class PostgresServer {
 
     /**
      * Watches the status line postgres keeps in postmaster.pid ("ready" or, for a hot standby, "standby"),
-     * which costs a file read instead of a connection attempt per poll; pg_isready confirms at the end.
+     * which costs a file read instead of a connection attempt (and a FATAL log line) per poll.
      */
     private void awaitReady(PgInstall pg, long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
         Path pidFile = dataDir.resolve("postmaster.pid");
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) throw new IOException("postgres exited with " + process.exitValue() + " during start-up");
-            if (statusReady(pidFile) && accepting(pg)) return;
+            // "ready"/"standby" is written once the postmaster accepts connections (PG >= 10); no probe needed
+            if (statusReady(pidFile)) return;
             sleep(5);
         }
         throw new IOException("postgres did not accept connections within " + timeoutMillis + " ms");
@@ -106,12 +107,6 @@ public final class PostgresServer {
         } catch (IOException | RuntimeException e) {
             return false;
         }
-    }
-
-    /** pg_isready over the private socket: exit 0 = accepting connections. */
-    private boolean accepting(PgInstall pg) throws IOException {
-        ProcessBuilder pb = pg.builder("pg_isready", List.of("-q", "-h", socketDir.toString(), "-p", Integer.toString(port), "-t", "1", "-U", ClusterTemplate.ADMIN_ROLE, "-d", "postgres"));
-        return Procs.run(pb, null, 5).exit() == 0;
     }
 
     public long pid() { return process.pid(); }

@@ -188,6 +188,20 @@ public final class ComputeBench {
         // --- cold start: create branch -> first query, parents running (checkpointed)
         List<Double> coldSmall = new ArrayList<>(), coldBig = new ArrayList<>();
         coldStart(small, "ep-warmup"); // first mount in a JVM pays for jfuse/FFM linking
+        // a long-running server has its TLS and proxy paths compiled; so should the benchmark's
+        List<Double> connect = new ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            long t0 = System.nanoTime();
+            client("psql", List.of("-X", "-At", uri("ep-s1"), "-c", "SELECT 1"));
+            connect.add(ms(System.nanoTime() - t0));
+        }
+        List<Double> connectDirect = new ArrayList<>();
+        int s1Port = ((EndpointStatus.Running) cm.status("ep-s1")).port();
+        for (int i = 0; i < 10; i++) {
+            long t0 = System.nanoTime();
+            client("psql", List.of("-X", "-At", direct(s1Port), "-c", "SELECT 1"));
+            connectDirect.add(ms(System.nanoTime() - t0));
+        }
         for (int i = 0; i < rounds; i++) {
             coldSmall.add(coldStart(small, "ep-cold-s1-" + i));
             coldBig.add(coldStart(big, "ep-cold-big-" + i));
@@ -209,6 +223,8 @@ public final class ComputeBench {
         System.out.printf("cold start (create branch -> first query via proxy), scale 1:  median %.0f ms  %s%n", cs, coldSmall);
         System.out.printf("cold start (create branch -> first query via proxy), scale %d: median %.0f ms  %s%n", bigScale, cb, coldBig);
         System.out.printf("native pg_ctl start -w + first query on a local copy, scale %d: median %.0f ms  %s%n", bigScale, ns, nativeStarts);
+        System.out.printf("psql connect + SELECT 1 on a running endpoint: via proxy (TLS) median %.0f ms, direct (no TLS) median %.0f ms%n",
+                median(connect.subList(20, 30)), median(connectDirect));
         System.out.printf("RATIO cold start scale %d / scale 1 = %.2f (goal <= 1.3)%n", bigScale, cb / cs);
         System.out.printf("RATIO cold start scale %d / native pg_ctl start = %.2f (goal <= 1.5)%n", bigScale, cb / ns);
 
