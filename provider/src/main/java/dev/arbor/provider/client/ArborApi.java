@@ -25,20 +25,34 @@ public final class ArborApi {
     private final String baseUrl;
     private final String apiKey;
     private final BooleanSupplier stopped;
-    private final HttpClient http;
+    private volatile HttpClient http;
 
     public ArborApi(String apiUrl, String apiKey, BooleanSupplier stopped) {
         this.baseUrl = normalize(apiUrl);
         this.apiKey = apiKey;
         this.stopped = stopped;
-        this.http = HttpClient.newBuilder()
-                .connectTimeout(Duration.ofSeconds(10))
-                .version(HttpClient.Version.HTTP_1_1)
-                .build();
+    }
+
+    /** Created on first use: most launches (schema, validate) never call the API. */
+    private HttpClient http() {
+        HttpClient h = http;
+        if (h == null) {
+            synchronized (this) {
+                h = http;
+                if (h == null) {
+                    h = HttpClient.newBuilder()
+                            .connectTimeout(Duration.ofSeconds(10))
+                            .version(HttpClient.Version.HTTP_1_1)
+                            .build();
+                    http = h;
+                }
+            }
+        }
+        return h;
     }
 
     /** {@code http://host:port} gets Neon's {@code /api/v2} prefix; an explicit path is kept. */
-    static String normalize(String apiUrl) {
+    public static String normalize(String apiUrl) {
         String u = apiUrl.trim();
         while (u.endsWith("/")) {
             u = u.substring(0, u.length() - 1);
@@ -150,7 +164,7 @@ public final class ArborApi {
             }
             HttpResponse<String> resp;
             try {
-                resp = http.send(rb.build(), HttpResponse.BodyHandlers.ofString());
+                resp = http().send(rb.build(), HttpResponse.BodyHandlers.ofString());
             } catch (IOException e) {
                 // A refused connection is not retried forever: the URL is most likely wrong.
                 if (++connectFailures > 3 || System.nanoTime() > deadline) {

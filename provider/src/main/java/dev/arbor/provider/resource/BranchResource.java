@@ -101,14 +101,16 @@ public final class BranchResource implements ManagedResource {
             branch.put("init_source", "schema-only");
         }
         Map<String, Object> resp = api.post("/projects/" + enc(projectId) + "/branches", Map.of("branch", branch));
-        api.awaitOperations(projectId, resp);
         Map<String, Object> state = new LinkedHashMap<>(p);
         state.put("id", str(obj(resp, "branch"), "id"));
-        Map<String, Object> fresh = read(api, state);
-        if (fresh == null) {
-            throw new IllegalStateException("branch " + state.get("id") + " vanished right after it was created");
-        }
-        return fresh;
+        return PartialCreate.guard(state, () -> {
+            api.awaitOperations(projectId, resp);
+            Map<String, Object> fresh = read(api, state);
+            if (fresh == null) {
+                throw new IllegalStateException("branch " + state.get("id") + " vanished right after it was created");
+            }
+            return fresh;
+        });
     }
 
     @Override

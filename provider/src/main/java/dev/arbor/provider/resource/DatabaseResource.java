@@ -53,13 +53,18 @@ public final class DatabaseResource implements ManagedResource {
 
     @Override
     public Map<String, Object> create(ArborApi api, Map<String, Object> p) {
-        api.mutate("POST", str(p, "project_id"), base(p),
+        Map<String, Object> resp = api.post(base(p),
                 Map.of("database", Map.of("name", str(p, "name"), "owner_name", str(p, "owner_name"))));
-        Map<String, Object> fresh = read(api, p);
-        if (fresh == null) {
-            throw new IllegalStateException("database " + p.get("name") + " vanished right after it was created");
-        }
-        return fresh;
+        Map<String, Object> partial = new LinkedHashMap<>(p);
+        partial.put("id", p.get("project_id") + "/" + p.get("branch_id") + "/" + p.get("name"));
+        return PartialCreate.guard(partial, () -> {
+            api.awaitOperations(str(p, "project_id"), resp);
+            Map<String, Object> fresh = read(api, p);
+            if (fresh == null) {
+                throw new IllegalStateException("database " + p.get("name") + " vanished right after it was created");
+            }
+            return fresh;
+        });
     }
 
     @Override

@@ -57,14 +57,16 @@ public final class EndpointResource implements ManagedResource {
         ep.put("type", str(p, "type"));
         putIfSet(ep, "suspend_timeout_seconds", p.get("suspend_timeout_seconds"));
         Map<String, Object> resp = api.post("/projects/" + enc(projectId) + "/endpoints", Map.of("endpoint", ep));
-        api.awaitOperations(projectId, resp);
         Map<String, Object> state = new LinkedHashMap<>(p);
         state.put("id", str(obj(resp, "endpoint"), "id"));
-        Map<String, Object> fresh = read(api, state);
-        if (fresh == null) {
-            throw new IllegalStateException("endpoint " + state.get("id") + " vanished right after it was created");
-        }
-        return fresh;
+        return PartialCreate.guard(state, () -> {
+            api.awaitOperations(projectId, resp);
+            Map<String, Object> fresh = read(api, state);
+            if (fresh == null) {
+                throw new IllegalStateException("endpoint " + state.get("id") + " vanished right after it was created");
+            }
+            return fresh;
+        });
     }
 
     @Override

@@ -86,10 +86,24 @@ public final class ProjectResource implements ManagedResource {
         }
         Map<String, Object> resp = api.post("/projects", Map.of("project", project));
         String id = str(obj(resp, "project"), "id");
-        api.awaitOperations(id, resp);
-
         Map<String, Object> state = State.empty(SCHEMA);
         state.put("id", id);
+        return PartialCreate.guard(withPlanned(state, p), () -> {
+            api.awaitOperations(id, resp);
+            return afterCreate(api, resp, p, state);
+        });
+    }
+
+    private static Map<String, Object> withPlanned(Map<String, Object> state, Map<String, Object> planned) {
+        Map<String, Object> s = new LinkedHashMap<>(planned);
+        s.replaceAll((k, v) -> v == dev.arbor.provider.value.Unknown.VALUE ? null : v);
+        s.put("id", state.get("id"));
+        return s;
+    }
+
+    private Map<String, Object> afterCreate(ArborApi api, Map<String, Object> resp, Map<String, Object> p,
+            Map<String, Object> state) {
+        String id = str(state, "id");
         state.put("default_branch_id", str(obj(resp, "branch"), "id"));
         list(resp, "endpoints").stream().filter(e -> "read_write".equals(str(e, "type"))).findFirst()
                 .ifPresent(e -> state.put("default_endpoint_id", str(e, "id")));

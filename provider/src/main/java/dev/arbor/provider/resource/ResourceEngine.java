@@ -94,6 +94,16 @@ public final class ResourceEngine {
         return reconcile(r.schema(), planned, result);
     }
 
+    /** A partially created object's state: whatever is known, unknowns as null (Terraform taints it). */
+    public static Map<String, Object> partial(Schema schema, Map<String, Object> state) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (Attribute a : schema.attributes()) {
+            Object v = state.get(a.name());
+            out.put(a.name(), Values.containsUnknown(v) ? null : v);
+        }
+        return out;
+    }
+
     static Map<String, Object> reconcile(Schema schema, Map<String, Object> planned, Map<String, Object> result) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (Attribute a : schema.attributes()) {

@@ -45,17 +45,19 @@ public final class RoleResource implements ManagedResource {
     @Override
     public Map<String, Object> create(ArborApi api, Map<String, Object> p) {
         Map<String, Object> resp = api.post(base(p), Map.of("role", Map.of("name", str(p, "name"))));
-        api.awaitOperations(str(p, "project_id"), resp);
         Map<String, Object> out = State.empty(SCHEMA);
         out.put("project_id", p.get("project_id"));
         out.put("branch_id", p.get("branch_id"));
         out.put("name", p.get("name"));
         out.put("id", p.get("project_id") + "/" + p.get("branch_id") + "/" + p.get("name"));
         out.put("password", str(obj(resp, "role"), "password"));
-        if (out.get("password") == null) {
-            out.put("password", revealPassword(api, out));
-        }
-        return out;
+        return PartialCreate.guard(out, () -> {
+            api.awaitOperations(str(p, "project_id"), resp);
+            if (out.get("password") == null) {
+                out.put("password", revealPassword(api, out));
+            }
+            return out;
+        });
     }
 
     @Override

@@ -77,7 +77,7 @@ public final class ProviderService extends ProviderGrpc.ProviderImplBase {
             List<Diag> d = new ArrayList<>(ResourceEngine.validate(ArborProvider.CONFIG, cfg, List.of()));
             if (cfg.get("api_url") instanceof String u) {
                 try {
-                    new ArborApi(u, null, () -> false);
+                    ArborApi.normalize(u);
                 } catch (IllegalArgumentException e) {
                     d.add(Diag.attributeError("api_url", "Invalid provider configuration",
                             "\"api_url\" " + e.getMessage()));
@@ -224,7 +224,12 @@ public final class ProviderService extends ProviderGrpc.ProviderImplBase {
                 b.setNewState(encode(null, r.schema()));
                 return List.of();
             }
-            b.setNewState(encode(ResourceEngine.apply(r, api(), prior, planned), r.schema()));
+            try {
+                b.setNewState(encode(ResourceEngine.apply(r, api(), prior, planned), r.schema()));
+            } catch (dev.arbor.provider.resource.PartialCreate e) {
+                b.setNewState(encode(ResourceEngine.partial(r.schema(), e.state()), r.schema()));
+                throw (RuntimeException) e.getCause();
+            }
             return List.of();
         });
         if (!b.hasNewState()) {

@@ -114,5 +114,13 @@ public final class ArborBackend {
         } catch (InterruptedException e) {
             process.destroyForcibly();
         }
+        // The data dir holds PostgreSQL clusters and layers; keep it only when asked (debugging).
+        if (!Boolean.getBoolean("arbor.it.keep")) {
+            try (var files = Files.walk(dataDir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            } catch (IOException ignored) {
+                // best effort
+            }
+        }
     }
 }

@@ -20,14 +20,27 @@ public final class Terraform {
     private static Path cliConfig;
     private static Path packageDir;
 
-    public record Result(int exit, String out, String err) {
+    public record Result(int exit, String out, String err, Path log) {
         public String all() {
             return out + "\n" + err;
         }
 
         public Result ok() {
-            assertThat(exit).as("terraform failed:\n%s", all()).isZero();
+            assertThat(exit).as("terraform failed:\n%s\n--- provider/plugin lines of %s:\n%s", all(), log, pluginLog())
+                    .isZero();
             return this;
+        }
+
+        /** The plugin-related lines of TF_LOG (kept per command in the workspace), for failure messages. */
+        public String pluginLog() {
+            try {
+                return Files.readAllLines(log).stream()
+                        .filter(l -> l.contains("plugin") && (l.contains("ERROR") || l.contains("WARN")
+                                || l.contains("exited") || l.contains("arbor-provider") || l.contains("stderr")))
+                        .limit(80).collect(java.util.stream.Collectors.joining("\n"));
+            } catch (IOException e) {
+                return "(no log: " + e + ")";
+            }
         }
     }
 
@@ -90,6 +103,9 @@ public final class Terraform {
         pb.environment().put("TF_IN_AUTOMATION", "1");
         pb.environment().put("CHECKPOINT_DISABLE", "1");
         pb.environment().putAll(env);
+        Path log = Files.createTempFile(dir, "tf-" + (args.length > 0 ? args[0] : "x") + "-", ".log");
+        pb.environment().put("TF_LOG", "DEBUG");
+        pb.environment().put("TF_LOG_PATH", log.toString());
         Path out = Files.createTempFile(dir, "out", ".txt");
         Path err = Files.createTempFile(dir, "err", ".txt");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());
@@ -98,7 +114,7 @@ public final class Terraform {
             p.destroyForcibly();
             throw new IllegalStateException("terraform " + String.join(" ", args) + " timed out in " + dir);
         }
-        Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err), log);
         Files.delete(out);
         Files.delete(err);
         return r;
