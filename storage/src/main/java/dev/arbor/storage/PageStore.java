@@ -37,7 +37,7 @@ public final class PageStore implements AutoCloseable {
     private final ConcurrentHashMap<TimelineId, Timeline> timelines = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<TimelineId, TimelineTree> heads = new ConcurrentHashMap<>();
     private final Set<TimelineId> deletedIds = ConcurrentHashMap.newKeySet();
-    private final ReentrantLock treeLock = new ReentrantLock();
+    private final ReentrantLock treeLock = new ReentrantLock(true);  // fair: a GC loop must not starve branch creation
     private final ScheduledExecutorService background;
     private volatile long lastGcMillis;
     private volatile boolean closed;

@@ -51,7 +51,7 @@ public final class Timeline {
     private final AtomicLong written = new AtomicLong();
     private final LsnTimeIndex times = new LsnTimeIndex();
     private final ReentrantLock writeLock = new ReentrantLock();
-    private final ReentrantLock layerLock = new ReentrantLock();
+    private final ReentrantLock layerLock = new ReentrantLock(true);
     private final Set<Timeline> children = ConcurrentHashMap.newKeySet();
     private volatile boolean deleted;
     private long lastMillis = Long.MIN_VALUE;
@@ -343,21 +343,34 @@ public final class Timeline {
     public byte[] readRaw(long key, long lsn) {
         while (true) {
             try {
-                Timeline t = this;
-                long l = lsn;
-                while (true) {
-                    t.checkUsable();
-                    State s = t.state;
-                    byte[] v = getOwn(s, key, l);
-                    if (v != null) return Values.isTombstone(v) ? null : v;
-                    if (s.ancestor == null) return null;
-                    l = Math.min(l, s.ancestorLsn);
-                    t = s.ancestor;
-                }
+                byte[] v = readChain(key, lsn);
+                // GC may have removed layers this LSN needed while we read: then the answer may be wrong, refuse it
+                if (lsn < state.floorLsn) throw belowFloor(lsn);
+                return v;
             } catch (LayerFile.Retired e) {
+                if (lsn < state.floorLsn) throw belowFloor(lsn);
                 Thread.onSpinWait();  // GC replaced a layer under us: retry on the new layer map
             }
         }
+    }
+
+    private byte[] readChain(long key, long lsn) {
+        Timeline t = this;
+        long l = lsn;
+        while (true) {
+            t.checkUsable();
+            State s = t.state;
+            byte[] v = getOwn(s, key, l);
+            if (v != null) return Values.isTombstone(v) ? null : v;
+            if (s.ancestor == null) return null;
+            l = Math.min(l, s.ancestorLsn);
+            t = s.ancestor;
+        }
+    }
+
+    private StorageException.InvalidLsn belowFloor(long lsn) {
+        return new StorageException.InvalidLsn("LSN " + Lsn.of(lsn) + " of timeline " + id
+                + " fell out of the history window and was garbage-collected (window starts at " + Lsn.of(state.floorLsn) + ")");
     }
 
     /** Value of {@code key} at {@code lsn}, or null if it does not exist there. @throws StorageException.InvalidLsn outside the window */
@@ -604,7 +617,8 @@ public final class Timeline {
         try {
             if (broken != null || deleted) return new long[]{0, 0};
             State s = state;
-            long cutoff = windowStartLsn(nowMillis);
+            // The floor is persisted: never above what is durable, or a crash would leave the head below it.
+            long cutoff = Math.min(windowStartLsn(nowMillis), s.flushedLsn);
             List<LayerFile> keep = new ArrayList<>(), remove = new ArrayList<>();
             for (LayerFile x : s.layers) {
                 long p = Math.max(cutoff, x.startLsn());
