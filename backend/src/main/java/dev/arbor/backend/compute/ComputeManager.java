@@ -500,6 +500,24 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         }
     }
 
+    /**
+     * Server start: clears what the previous run left ({@link #recoverAfterRestart}), then starts the endpoints
+     * metadata says are active, in the background (a failure is logged; the proxy retries on connect).
+     * Suspended endpoints stay suspended until a client connects.
+     */
+    public void reconcile(java.util.Collection<EndpointSpec> active) throws IOException {
+        recoverAfterRestart();
+        for (EndpointSpec spec : active) {
+            Thread.ofVirtual().name("compute-reconcile-" + spec.endpointId()).start(() -> {
+                try {
+                    ensureRunning(spec);
+                } catch (IOException | RuntimeException e) {
+                    log.warn("endpoint {} could not be started after restart: {}", spec.endpointId(), e.toString());
+                }
+            });
+        }
+    }
+
     private void clearStale(String endpointId) throws IOException {
         Path root = endpointDir(endpointId);
         Path pidFile = root.resolve("endpoint.pid");
