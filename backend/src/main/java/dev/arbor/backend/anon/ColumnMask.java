@@ -55,8 +55,7 @@ public final class ColumnMask {
 
     /** Appends (or inserts before an e-mail's '@') a keyed hash of the ORIGINAL value: distinct inputs stay distinct. */
     private String withSuffix(String out, String subject) {
-        String digits = Long.toUnsignedString(key.seed("unique", subject), 36);
-        String suffix = "-" + "0".repeat(13 - digits.length()) + digits;
+        String suffix = suffix(key.seed("unique", subject));
         int at = out.lastIndexOf('@');
         String head = at > 0 ? out.substring(0, at) : out;
         String tail = at > 0 ? out.substring(at) : "";
@@ -70,4 +69,18 @@ public final class ColumnMask {
     }
 
     ColumnInfo target() { return target; }
+
+    private static final char[] B36 = "0123456789abcdefghijklmnopqrstuvwxyz".toCharArray();
+
+    /** '-' + 13 base-36 digits of the low 63 bits (fixed width, no BigInteger like Long.toUnsignedString needs). */
+    static String suffix(long h) {
+        char[] c = new char[SUFFIX_LEN];
+        c[0] = '-';
+        long v = h & Long.MAX_VALUE;
+        for (int i = SUFFIX_LEN - 1; i >= 1; i--) {
+            c[i] = B36[(int) (v % 36)];
+            v /= 36;
+        }
+        return new String(c);
+    }
 }

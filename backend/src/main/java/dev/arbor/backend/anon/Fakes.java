@@ -30,6 +30,9 @@ final class Fakes {
         static final String[] STREET = pool(3000, f -> f.address().streetName());
         static final String[] COMPANY = pool(3000, f -> f.company().name());
         static final String[] WORD = pool(600, f -> f.lorem().word());
+        // e-mail local parts: ASCII, lower case, computed once (Normalizer is far too slow per row)
+        static final String[] FIRST_ASCII = java.util.Arrays.stream(FIRST).map(Fakes::asciiLower).toArray(String[]::new);
+        static final String[] LAST_ASCII = java.util.Arrays.stream(LAST).map(Fakes::asciiLower).toArray(String[]::new);
         static final String[] FREE_DOMAIN = {"gmail.com", "yahoo.com", "hotmail.com", "outlook.com", "proton.me", "gmx.net", "icloud.com"};
         static final String[] SAFE_DOMAIN = {"example.com", "example.org", "example.net"};
     }
@@ -83,7 +86,7 @@ final class Fakes {
     }
 
     static String username(Rng r) {
-        return ascii(firstName(r)).toLowerCase(Locale.ROOT) + "." + ascii(lastName(r)).toLowerCase(Locale.ROOT) + r.nextInt(100);
+        return pick(Pools.FIRST_ASCII, r) + "." + pick(Pools.LAST_ASCII, r) + r.nextInt(100);
     }
 
     static String freeEmail(Rng r) { return username(r) + "@" + pick(Pools.FREE_DOMAIN, r); }
@@ -184,6 +187,10 @@ final class Fakes {
         StringBuilder sb = new StringBuilder(n);
         for (int i = 0; i < n; i++) sb.append(alphabet.charAt(r.nextInt(alphabet.length())));
         return sb.toString();
+    }
+
+    private static String asciiLower(String s) {
+        return ascii(s).toLowerCase(Locale.ROOT);
     }
 
     private static String ascii(String s) {

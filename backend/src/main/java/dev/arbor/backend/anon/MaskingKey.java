@@ -38,14 +38,26 @@ public final class MaskingKey {
 
     /** A 64-bit seed for generator {@code tag} applied to {@code input}. */
     public long seed(String tag, String input) {
-        byte[] t = tag.getBytes(StandardCharsets.UTF_8);
-        byte[] v = input == null ? new byte[0] : input.getBytes(StandardCharsets.UTF_8);
-        byte[] m = new byte[t.length + 1 + v.length + 1];
-        System.arraycopy(t, 0, m, 0, t.length);
-        m[t.length] = 0;
-        System.arraycopy(v, 0, m, t.length + 1, v.length);
+        // message = tag 0x00 utf8(input) flag; latin-1 inputs (the common case) are encoded without a temp array
+        int tl = tag.length();
+        int il = input == null ? 0 : input.length();
+        boolean simple = input == null || isAscii(input);
+        byte[] v = simple ? null : input.getBytes(StandardCharsets.UTF_8);
+        int vl = simple ? il : v.length;
+        byte[] m = new byte[tl + 1 + vl + 1];
+        for (int i = 0; i < tl; i++) m[i] = (byte) tag.charAt(i); // tags are ASCII constants
+        if (simple) {
+            for (int i = 0; i < il; i++) m[tl + 1 + i] = (byte) input.charAt(i);
+        } else {
+            System.arraycopy(v, 0, m, tl + 1, vl);
+        }
         m[m.length - 1] = (byte) (input == null ? 1 : 0); // NULL and '' differ
         return SipHash.hash(k0, k1, m, 0, m.length);
+    }
+
+    private static boolean isAscii(String s) {
+        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x80) return false;
+        return true;
     }
 
     /** HMAC-SHA256(secret, data): the salt used by {@code anon.hash}. */
