@@ -181,6 +181,28 @@ final class Functions {
                     Object[] items = (Object[]) a.getFirst().constValue();
                     return row -> items.length == 0 ? null : items[new Rng(key.seed("random_in", row.subject())).nextInt(items.length)];
                 }, false));
+        // random_in_*range('[lo,hi)'): inclusive/exclusive bounds as written
+        for (String n : List.of("random_in_int4range", "random_in_int8range")) {
+            reg("anon", n, List.of(req("r", PType.TEXT)), ValueKind.INT, (a, key) -> row -> {
+                String[] b = rangeBounds(Values.text(a.get(0).eval().eval(row)));
+                long lo = Long.parseLong(b[1].trim()) + (b[0].equals("(") ? 1 : 0);
+                long hi = Long.parseLong(b[2].trim()) - (b[3].equals(")") ? 1 : 0);
+                return new Rng(key.seed("random_int", row.subject())).between(lo, Math.max(lo, hi));
+            });
+        }
+        reg("anon", "random_in_numrange", List.of(req("r", PType.TEXT)), ValueKind.NUMERIC, (a, key) -> row -> {
+            String[] b = rangeBounds(Values.text(a.get(0).eval().eval(row)));
+            BigDecimal lo = new BigDecimal(b[1].trim()), hi = new BigDecimal(b[2].trim());
+            int scale = Math.max(2, Math.max(lo.scale(), hi.scale()));
+            double u = new Rng(key.seed("random_numeric", row.subject())).nextDouble();
+            return lo.add(hi.subtract(lo).multiply(BigDecimal.valueOf(u))).setScale(scale, RoundingMode.FLOOR);
+        });
+        reg("anon", "random_in_daterange", List.of(req("r", PType.TEXT)), ValueKind.DATE, (a, key) -> row -> {
+            String[] b = rangeBounds(Values.text(a.get(0).eval().eval(row)));
+            long lo = LocalDate.parse(b[1].trim()).toEpochDay() + (b[0].equals("(") ? 1 : 0);
+            long hi = LocalDate.parse(b[2].trim()).toEpochDay() - (b[3].equals(")") ? 1 : 0);
+            return LocalDate.ofEpochDay(new Rng(key.seed("random_date", row.subject())).between(lo, Math.max(lo, hi)));
+        });
         reg("anon", "random_hash", List.of(req("seed", PType.TEXT)), ValueKind.TEXT, (a, key) -> row ->
                 hex(sha256(key.hmac("anon.random_hash".getBytes(StandardCharsets.UTF_8)),
                         (Values.text(a.get(0).eval().eval(row)) + "\u0000" + row.subject()))));
@@ -324,6 +346,16 @@ final class Functions {
                 throw new IllegalStateException(e);
             }
         });
+    }
+
+    /** '[1,10)' -> {"[", "1", "10", ")"}. */
+    static String[] rangeBounds(String r) {
+        String t = r == null ? "" : r.trim();
+        int comma = t.indexOf(',');
+        if (t.length() < 5 || comma < 0 || "[(".indexOf(t.charAt(0)) < 0 || "])".indexOf(t.charAt(t.length() - 1)) < 0) {
+            throw new IllegalArgumentException("'" + r + "' is not a bounded range such as '[1,10)'");
+        }
+        return new String[] {t.substring(0, 1), t.substring(1, comma), t.substring(comma + 1, t.length() - 1), t.substring(t.length() - 1)};
     }
 
     private static long asLongOr(Object v, long def) { return v == null ? def : Values.asLong(v); }

@@ -189,6 +189,22 @@ class MaskingRulesTest {
     }
 
     @Test
+    void randomInRanges() throws Exception {
+        MaskingPlan p = plan(KEY, fn("age", "anon.random_in_int4range('[18,21)')"), fn("salary", "anon.random_in_numrange('[10.5,11.5]')"),
+                fn("birth", "anon.random_in_daterange('[2001-01-01,2001-01-03)')"));
+        for (int i = 0; i < 200; i++) {
+            String[] row = user(i, "u" + i);
+            row[5] = String.valueOf(i);
+            row[6] = i + ".00";
+            row[8] = LocalDate.of(1980, 1, 1).plusDays(i).toString();
+            List<String> r = mask(p, "public.users", row);
+            assertThat(Long.parseLong(r.get(5))).isBetween(18L, 20L);
+            assertThat(new BigDecimal(r.get(6))).isBetween(new BigDecimal("10.5"), new BigDecimal("11.5"));
+            assertThat(r.get(8)).isIn("2001-01-01", "2001-01-02");
+        }
+    }
+
+    @Test
     void nullStaysNullUnderFunctionRules() throws Exception {
         MaskingPlan p = plan(KEY, fn("first_name", "anon.dummy_first_name()"));
         String[] row = user(1, "a@b");
