@@ -49,7 +49,7 @@ public final class PageStore implements AutoCloseable {
         @Override public StoreConfig config() { return config; }
         @Override public long nowMillis() { return config.clock().millis(); }
         @Override public void flushSoon(Timeline t) {
-            if (background != null && !t.isDeleted()) {
+            if (background != null && !t.isDeleted() && t.frozenCount() <= 2) {  // else: backpressure, flush on the writer
                 try {
                     background.execute(() -> safely(t::flushFrozen));
                     return;
@@ -168,6 +168,7 @@ public final class PageStore implements AutoCloseable {
             TimelineTree.initRoot(t, now);
             t.sync();
             t.persist();  // the manifest is what makes it exist
+            IoUtil.fsyncDir(timelinesDir);
             timelines.put(id, t);
             return id;
         } finally {
@@ -201,6 +202,7 @@ public final class PageStore implements AutoCloseable {
             TimelineId id = TimelineId.generate();
             Timeline c = Timeline.create(ctx, timelinesDir.resolve(id.value()), id, p, branchLsn, p.historyWindowMillis(), now);
             c.persist();
+            IoUtil.fsyncDir(timelinesDir);  // the new directory's name
             p.children().add(c);
             timelines.put(id, c);
             return id;

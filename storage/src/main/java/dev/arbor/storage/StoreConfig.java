@@ -33,6 +33,11 @@ public record StoreConfig(long openLayerBytes, int imageThreshold, Duration defa
         return new StoreConfig(64L << 20, 3, Duration.ofDays(1), null, Duration.ofMinutes(10));
     }
 
+    /** What a server should run: defaults plus the background thread (flush/compaction every second, GC every 10 minutes). */
+    public static StoreConfig server() {
+        return defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10));
+    }
+
     public StoreConfig withOpenLayerBytes(long v) { return new StoreConfig(v, imageThreshold, defaultHistoryWindow, background, gcInterval, clock); }
     public StoreConfig withImageThreshold(int v) { return new StoreConfig(openLayerBytes, v, defaultHistoryWindow, background, gcInterval, clock); }
     public StoreConfig withDefaultHistoryWindow(Duration v) { return new StoreConfig(openLayerBytes, imageThreshold, v, background, gcInterval, clock); }

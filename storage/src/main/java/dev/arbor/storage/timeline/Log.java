@@ -53,12 +53,15 @@ public final class Log implements AutoCloseable {
 
     static String fileName(long startLsn) { return String.format("log-%016x", startLsn); }
 
-    static Log create(Path dir, long startLsn) {
+    static Log create(Path dir, long startLsn) { return create(dir, startLsn, true); }
+
+    /** @param durableName fsync the directory so the new file's name survives a crash (a new timeline's manifest write does it instead) */
+    static Log create(Path dir, long startLsn, boolean durableName) {
         Path p = dir.resolve(fileName(startLsn));
         try {
             FileChannel ch = FileChannel.open(p, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                     StandardOpenOption.READ, StandardOpenOption.TRUNCATE_EXISTING);
-            IoUtil.fsyncDir(dir);
+            if (durableName) IoUtil.fsyncDir(dir);
             return new Log(p, startLsn, ch, 0, startLsn - 1);
         } catch (IOException e) {
             throw IoUtil.io("create of log " + p, e);

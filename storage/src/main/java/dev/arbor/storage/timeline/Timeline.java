@@ -80,7 +80,7 @@ public final class Timeline {
         }
         long start = ancestor == null ? 0 : ancestorLsn;
         Timeline t = new Timeline(ctx, id, dir, nowMillis, start, ancestor == null ? null : ancestor.id, historyWindowMillis, null);
-        Log log = Log.create(dir, start + 1);
+        Log log = Log.create(dir, start + 1, false);  // persist() fsyncs the directory
         t.state = new State(ancestor, ancestor == null ? 0 : ancestorLsn, new OpenLayer(log), List.of(), List.of(), 0, 0, start);
         t.head = start;
         t.times.add(nowMillis, start);
@@ -668,6 +668,8 @@ public final class Timeline {
     }
 
     public boolean hasFrozen() { return !state.frozen.isEmpty(); }
+
+    public int frozenCount() { return state.frozen.size(); }
 
     /** Marks deleted and releases files (caller removes the directory). */
     public void markDeleted() {
