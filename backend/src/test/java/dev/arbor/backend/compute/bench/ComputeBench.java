@@ -206,9 +206,15 @@ public final class ComputeBench {
             coldSmall.add(coldStart(small, "ep-cold-s1-" + i));
             coldBig.add(coldStart(big, "ep-cold-big-" + i));
         }
-        // --- native baseline: pg_ctl start of a plain local copy of the same cluster
+        // --- the same with the parents suspended (cleanly shut down): no crash recovery on the branch
         cm.suspend("ep-s" + bigScale);
         cm.suspend("ep-s1");
+        List<Double> coldSmallIdle = new ArrayList<>(), coldBigIdle = new ArrayList<>();
+        for (int i = 0; i < rounds; i++) {
+            coldSmallIdle.add(coldStart(small, "ep-cold-idle-s1-" + i));
+            coldBigIdle.add(coldStart(big, "ep-cold-idle-big-" + i));
+        }
+        // --- native baseline: pg_ctl start of a plain local copy of the same cluster
         Path copy = nativeCopy(big);
         Path sock = Files.createDirectories(dir.resolve("native-sock"));
         client("chown", List.of(pg.runAs().uid() + ":" + pg.runAs().gid(), sock.toString()));
@@ -222,11 +228,15 @@ public final class ComputeBench {
         double cs = median(coldSmall), cb = median(coldBig), ns = median(nativeStarts);
         System.out.printf("cold start (create branch -> first query via proxy), scale 1:  median %.0f ms  %s%n", cs, coldSmall);
         System.out.printf("cold start (create branch -> first query via proxy), scale %d: median %.0f ms  %s%n", bigScale, cb, coldBig);
+        double csi = median(coldSmallIdle), cbi = median(coldBigIdle);
+        System.out.printf("cold start, parent suspended (clean image), scale 1:  median %.0f ms  %s%n", csi, coldSmallIdle);
+        System.out.printf("cold start, parent suspended (clean image), scale %d: median %.0f ms  %s%n", bigScale, cbi, coldBigIdle);
         System.out.printf("native pg_ctl start -w + first query on a local copy, scale %d: median %.0f ms  %s%n", bigScale, ns, nativeStarts);
         System.out.printf("psql connect + SELECT 1 on a running endpoint: via proxy (TLS) median %.0f ms, direct (no TLS) median %.0f ms%n",
                 median(connect.subList(20, 30)), median(connectDirect));
         System.out.printf("RATIO cold start scale %d / scale 1 = %.2f (goal <= 1.3)%n", bigScale, cb / cs);
         System.out.printf("RATIO cold start scale %d / native pg_ctl start = %.2f (goal <= 1.5)%n", bigScale, cb / ns);
+        System.out.printf("RATIO parent suspended: scale %d / scale 1 = %.2f, scale %d / native = %.2f%n", bigScale, cbi / csi, bigScale, cbi / ns);
 
         // --- TPS: branch endpoint (FUSE, via proxy+TLS and direct) vs the same PostgreSQL on the local copy
         TimelineId tpsBranch = store.branch(big, BranchPoint.head());
