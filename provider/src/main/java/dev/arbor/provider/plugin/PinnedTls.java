@@ -4,7 +4,9 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
 import io.grpc.netty.shaded.io.netty.handler.ssl.IdentityCipherSuiteFilter;
 import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
+import io.grpc.netty.shaded.io.netty.buffer.ByteBufAllocator;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.Principal;
@@ -32,8 +34,34 @@ final class PinnedTls {
         ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
                 ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
                 ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2");
-        return new JdkSslContext(ctx, false, null, IdentityCipherSuiteFilter.INSTANCE, alpn, ClientAuth.REQUIRE,
-                new String[] {"TLSv1.3", "TLSv1.2"}, false);
+        return new PatientContext(ctx, alpn);
+    }
+
+    /**
+     * netty aborts a TLS handshake after 10 s. A cold JVM on a loaded machine (Terraform starts several
+     * plugins at once) can take longer than that, and Terraform then reports "Plugin did not respond".
+     */
+    private static final class PatientContext extends JdkSslContext {
+        private static final long HANDSHAKE_TIMEOUT_MS = 120_000;
+
+        PatientContext(SSLContext ctx, ApplicationProtocolConfig alpn) {
+            super(ctx, false, null, IdentityCipherSuiteFilter.INSTANCE, alpn, ClientAuth.REQUIRE,
+                    new String[] {"TLSv1.3", "TLSv1.2"}, false);
+        }
+
+        @Override
+        protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
+            SslHandler h = super.newHandler(alloc, startTls);
+            h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS);
+            return h;
+        }
+
+        @Override
+        protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls, java.util.concurrent.Executor executor) {
+            SslHandler h = super.newHandler(alloc, startTls, executor);
+            h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS);
+            return h;
+        }
     }
 
     private static final class OneKey extends X509ExtendedKeyManager {

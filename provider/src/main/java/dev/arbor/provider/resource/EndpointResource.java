@@ -25,8 +25,10 @@ public final class EndpointResource implements ManagedResource {
                     Attribute.string("id").computed().description("The endpoint ID.").build(),
                     Attribute.string("project_id").required().forceNew()
                             .description("ID of the project.").build(),
-                    Attribute.string("branch_id").required().forceNew()
-                            .description("ID of the branch the endpoint serves.").build(),
+                    Attribute.string("branch_id").required()
+                            .description("ID of the branch the endpoint serves. Changing it moves the endpoint to "
+                                    + "the other branch in place (a branch has at most one `read_write` endpoint).")
+                            .build(),
                     Attribute.string("type").defaultValue("read_write").forceNew()
                             .description("Endpoint type.")
                             .validate(Validator.oneOf("read_write", "read_only")).build(),
@@ -127,9 +129,14 @@ public final class EndpointResource implements ManagedResource {
     public Map<String, Object> update(ArborApi api, Map<String, Object> prior, Map<String, Object> p) {
         String projectId = str(prior, "project_id");
         String id = str(prior, "id");
+        Map<String, Object> ep = new LinkedHashMap<>();
         if (!Values.equal(prior.get("suspend_timeout_seconds"), p.get("suspend_timeout_seconds"))) {
-            Map<String, Object> ep = new LinkedHashMap<>();
             putIfSet(ep, "suspend_timeout_seconds", p.get("suspend_timeout_seconds"));
+        }
+        if (!Values.equal(prior.get("branch_id"), p.get("branch_id"))) {
+            ep.put("branch_id", p.get("branch_id"));
+        }
+        if (!ep.isEmpty()) {
             api.mutate("PATCH", projectId, "/projects/" + enc(projectId) + "/endpoints/" + enc(id),
                     Map.of("endpoint", ep));
         }

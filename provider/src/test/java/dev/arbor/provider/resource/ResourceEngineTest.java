@@ -118,4 +118,18 @@ class ResourceEngineTest {
         assertThat(plan.planned().get("id")).isSameAs(Unknown.VALUE);
         assertThat(plan.requiresReplace()).isEmpty();
     }
+
+    @Test
+    void endpointMovesBetweenBranchesInPlaceButTypeForcesReplacement() {
+        EndpointResource ep = new EndpointResource();
+        Map<String, Object> prior = State.empty(ep.schema());
+        prior.putAll(Map.of("id", "ep-1", "project_id", "p", "branch_id", "b1", "type", "read_write",
+                "suspend_timeout_seconds", new BigDecimal(300), "host", "ep-1.localhost", "port", new BigDecimal(5432)));
+        Map<String, Object> moved = new LinkedHashMap<>(prior);
+        moved.put("branch_id", "b2");
+        assertThat(ResourceEngine.plan(ep, prior, moved, moved).requiresReplace()).isEmpty();
+        Map<String, Object> ro = new LinkedHashMap<>(prior);
+        ro.put("type", "read_only");
+        assertThat(ResourceEngine.plan(ep, prior, ro, ro).requiresReplace()).containsExactly("type");
+    }
 }
