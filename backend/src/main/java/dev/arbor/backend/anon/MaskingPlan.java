@@ -57,6 +57,7 @@ public final class MaskingPlan {
         List<Problem> problems = new ArrayList<>();
         Map<String, Map<String, ColumnMask>> byTable = new LinkedHashMap<>(); // table -> column -> mask
         Map<String, MaskingRule> seen = new HashMap<>();
+        Map<String, Map<String, ColumnMask>> leafRuleMasks = new HashMap<>(); // leaf -> column -> mask of a rule on its parent
         Map<String, SourceSchema.ForeignKey> fkByChildColumn = new HashMap<>();
         Map<String, List<SourceSchema.ForeignKey>> fksByParentColumn = new HashMap<>();
         for (SourceSchema.ForeignKey fk : schema.foreignKeys()) {
@@ -93,6 +94,14 @@ public final class MaskingPlan {
                 boolean referenced = fksByParentColumn.containsKey(tq + "." + col.name());
                 ColumnMask mask = compile(r, t, col, unique, referenced, key, source, where);
                 byTable.computeIfAbsent(tq, k -> new TreeMap<>()).put(col.name(), mask);
+                if (t.partitioned()) { // partitions may order their columns differently: compile per leaf
+                    for (String leafName : t.leaves()) {
+                        SourceSchema.Table leaf = schema.table(leafName).orElseThrow();
+                        ColumnInfo leafCol = leaf.column(col.name()).orElseThrow();
+                        leafRuleMasks.computeIfAbsent(leafName, k -> new TreeMap<>()).put(col.name(),
+                                compile(r, leaf, leafCol, unique || leaf.uniqueColumns().contains(col.name()), referenced, key, null, where));
+                    }
+                }
             } catch (MaskingException e) {
                 problems.addAll(e.problems());
             }
@@ -124,6 +133,7 @@ public final class MaskingPlan {
             SourceSchema.Table t = schema.table(e.getKey()).orElseThrow();
             for (String leaf : t.partitioned() ? t.leaves() : List.of(t.qualified())) {
                 leafMasks.computeIfAbsent(leaf, k -> new TreeMap<>()).putAll(e.getValue());
+                leafMasks.get(leaf).putAll(leafRuleMasks.getOrDefault(leaf, Map.of()));
             }
         }
         List<TablePlan> plans = new ArrayList<>();
