@@ -322,6 +322,8 @@ public final class BranchesApi implements Consumer<Routes> {
         List<String> busy = new ArrayList<>(Branches.childIdsIncludingDeleted(c, b.id()));
         busy.add(b.id());
         Control.checkNotLocked(c, busy, "delete branch " + b.id());
+        // read again after the check: an operation that just finished may have set its timeline
+        b = Control.branch(c, b.projectId(), b.id());
         Instant now = Instant.now();
         for (Endpoint e : Endpoints.byBranch(c, b.id())) {
             Endpoints.markDeleted(c, e.id(), now);
@@ -421,6 +423,8 @@ public final class BranchesApi implements Consumer<Routes> {
             List<String> busy = new ArrayList<>(Branches.childIdsIncludingDeleted(c, id));
             busy.addAll(List.of(id, sourceId));
             Control.checkNotLocked(c, busy, "restore branch " + id);
+            b = Control.branch(c, projectId, id);  // fresh after the check (see deleteBranch)
+            source = Control.branch(c, projectId, sourceId);
             if (b.timelineId().isEmpty() || source.timelineId().isEmpty()) {
                 throw ApiException.locked("branch is still being created; retry shortly");
             }

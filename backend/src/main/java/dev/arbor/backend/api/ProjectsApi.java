@@ -180,8 +180,8 @@ public final class ProjectsApi implements Consumer<Routes> {
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
             Project p = Control.lockProject(c, id);
-            List<Branch> branches = Branches.all(c, id);
-            Control.checkNotLocked(c, branches.stream().map(Branch::id).toList(), "delete project " + id);
+            Control.checkNotLocked(c, Branches.all(c, id).stream().map(Branch::id).toList(), "delete project " + id);
+            List<Branch> branches = Branches.all(c, id);  // after the check: timelines set by just-finished operations
             Instant now = Instant.now();
             for (Endpoint e : Endpoints.byProject(c, id)) {
                 Endpoints.markDeleted(c, e.id(), now);

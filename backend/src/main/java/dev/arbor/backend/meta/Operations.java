@@ -35,8 +35,15 @@ public final class Operations {
         }
     }
 
+    /**
+     * Progress of an operation. Committed without waiting for the WAL flush: losing the last status
+     * change in a metadata crash only makes the (idempotent) step run again.
+     */
     public static void setStatus(Connection c, UUID id, OperationStatus status, int failures, String error, Instant now)
             throws SQLException {
+        try (var st = c.createStatement()) {
+            st.execute("set local synchronous_commit = off");
+        }
         try (var ps = c.prepareStatement("update operations set status = ?, failures_count = ?, error = ?, updated_at = ?,"
                 + " total_duration_ms = greatest(0, (extract(epoch from (?::timestamptz - created_at)) * 1000)::bigint) where id = ?")) {
             ps.setString(1, status.name());
