@@ -15,8 +15,9 @@ chmod 755 "$PKG/$BIN"
 touch -d '2026-01-01T00:00:00Z' "$PKG/arbor-provider.jar" "$PKG/$BIN"
 FLAGS=(--sun-misc-unsafe-memory-access=allow -Dio.grpc.netty.shaded.io.netty.transport.noNative=true -Dio.grpc.netty.shaded.io.netty.handler.ssl.noOpenSsl=true -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xmx512m -Xlog:disable -Xlog:all=warning:stderr -Xlog:aot=error:stderr)
 ( cd "$PKG"
-  "$JAVA" "${FLAGS[@]}" -XX:AOTMode=record -XX:AOTConfiguration=arbor-provider.aotconf \
-      -cp "$PKG/arbor-provider.jar" dev.arbor.provider.Main --train
+  # The driver plays Terraform against the provider launched in AOTMode=record (only that JVM is recorded).
+  "$JAVA" -cp "$PKG/arbor-provider.jar" dev.arbor.provider.tools.AotTraining "$JAVA" "$PKG/arbor-provider.jar" \
+      arbor-provider.aotconf "${FLAGS[@]}"
   "$JAVA" "${FLAGS[@]}" -XX:AOTMode=create -XX:AOTConfiguration=arbor-provider.aotconf \
       -XX:AOTCache=arbor-provider.aot -cp "$PKG/arbor-provider.jar" >/dev/null
   rm -f arbor-provider.aotconf )

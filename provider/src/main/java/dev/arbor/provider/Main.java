@@ -16,10 +16,6 @@ public final class Main {
     private Main() {}
 
     public static void main(String[] args) throws Exception {
-        if (args.length > 0 && args[0].equals("--train")) {
-            Training.run();
-            return;
-        }
         Map<String, String> env = System.getenv();
         // Only the handshake line may reach stdout; everything else goes to stderr, which Terraform logs.
         PrintStream stdout = System.out;

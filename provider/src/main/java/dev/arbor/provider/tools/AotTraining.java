@@ -1,36 +1,50 @@
-package dev.arbor.provider;
+package dev.arbor.provider.tools;
 
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.arbor.provider.plugin.AutoMtls;
-import dev.arbor.provider.plugin.PluginServer;
+import dev.arbor.provider.proto.goplugin.GRPCControllerGrpc;
+import dev.arbor.provider.proto.goplugin.GoPlugin;
 import dev.arbor.provider.proto.tfplugin6.ProviderGrpc;
 import dev.arbor.provider.proto.tfplugin6.Tfplugin6;
 import dev.arbor.provider.schema.Attribute;
 import dev.arbor.provider.schema.Schema;
 import dev.arbor.provider.tf.ArborProvider;
-import dev.arbor.provider.tf.ProviderService;
 import dev.arbor.provider.value.Msgpack;
 import dev.arbor.provider.value.TfType;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The AOT-cache training run (build time only): one launch's worth of work — certificates, TLS with a
- * P-521 client like Terraform's, schema, validate, plan, read over HTTP — so the cache holds the classes
- * and profiles every real launch needs.
+ * Build-time AOT-cache training, shaped like a real Terraform launch: this driver plays Terraform (P-521
+ * client certificate, handshake parsing, mTLS, schema/validate/plan/read RPCs, then Shutdown) against the
+ * provider started as a child JVM in {@code -XX:AOTMode=record}. Only the child is recorded, so the cache
+ * holds exactly the classes a launch needs and none of the client side.
+ * Usage: AotTraining JAVA JAR AOTCONF [JVM flags...]
  */
-final class Training {
-    private Training() {}
+public final class AotTraining {
+    private AotTraining() {}
 
-    static void run() throws Exception {
+    public static void main(String[] args) throws Exception {
+        String java = args[0];
+        String jar = args[1];
+        String conf = args[2];
         HttpServer http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/", ex -> {
             byte[] body = "{\"code\":\"NOT_FOUND\",\"message\":\"not found\"}".getBytes(StandardCharsets.UTF_8);
@@ -41,61 +55,80 @@ final class Training {
         });
         http.start();
         AutoMtls client = AutoMtls.generate("secp521r1", "SHA512withECDSA", "1.2.840.10045.4.3.4");
-        Map<String, String> env = new HashMap<>();
-        env.put(ArborProvider.ENV_API_URL, "http://127.0.0.1:" + http.getAddress().getPort());
-        ArborProvider catalogue = new ArborProvider();
-        PluginServer server = PluginServer.start(new ProviderService(catalogue, env), client.certificate(), () -> {});
-        System.err.println("training: " + server.handshakeLine().substring(0, 30) + "...");
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", server.port())
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.addAll(Arrays.asList(args).subList(3, args.length));
+        cmd.addAll(List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + conf, "-cp", jar, "dev.arbor.provider.Main"));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2");
+        pb.environment().put("PLUGIN_PROTOCOL_VERSIONS", "5,6");
+        pb.environment().put("PLUGIN_CLIENT_CERT", client.pem());
+        pb.environment().put(ArborProvider.ENV_API_URL, "http://127.0.0.1:" + http.getAddress().getPort());
+        Process child = pb.start();
+        String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)).readLine();
+        if (line == null || !line.startsWith("1|6|tcp|127.0.0.1:")) {
+            child.destroyForcibly();
+            throw new IllegalStateException("training: bad handshake line: " + line);
+        }
+        String[] parts = line.split("\\|");
+        int port = Integer.parseInt(parts[3].substring(parts[3].lastIndexOf(':') + 1));
+        X509Certificate serverCert = (X509Certificate) CertificateFactory.getInstance("X.509")
+                .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(parts[5])));
+        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port)
                 .overrideAuthority("localhost")
                 .sslContext(GrpcSslContexts.configure(
                         io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient()
                                 .keyManager(client.key(), client.certificate())
-                                .trustManager(server.serverCert().certificate()), SslProvider.JDK).build())
+                                .trustManager(serverCert), SslProvider.JDK).build())
                 .build();
         try {
-            var stub = ProviderGrpc.newBlockingStub(ch);
-            for (int round = 0; round < 3; round++) {
-                stub.getProviderSchema(Tfplugin6.GetProviderSchema.Request.getDefaultInstance());
-                stub.validateProviderConfig(Tfplugin6.ValidateProviderConfig.Request.newBuilder()
-                        .setConfig(dv(ArborProvider.CONFIG, Map.of())).build());
-                stub.configureProvider(Tfplugin6.ConfigureProvider.Request.newBuilder()
-                        .setConfig(dv(ArborProvider.CONFIG, Map.of())).build());
-                for (var r : catalogue.resources().values()) {
-                    Map<String, Object> cfg = sample(r.schema());
-                    var config = dv(r.schema(), cfg);
-                    stub.validateResourceConfig(Tfplugin6.ValidateResourceConfig.Request.newBuilder()
-                            .setTypeName(r.typeName()).setConfig(config).build());
-                    var plan = stub.planResourceChange(Tfplugin6.PlanResourceChange.Request.newBuilder()
-                            .setTypeName(r.typeName()).setConfig(config).setProposedNewState(config)
-                            .setPriorState(nil()).build());
-                    stub.planResourceChange(Tfplugin6.PlanResourceChange.Request.newBuilder()
-                            .setTypeName(r.typeName()).setConfig(config).setProposedNewState(config)
-                            .setPriorState(config).build());
-                    stub.upgradeResourceState(Tfplugin6.UpgradeResourceState.Request.newBuilder()
-                            .setTypeName(r.typeName()).setRawState(Tfplugin6.RawState.newBuilder().setJson(
-                                    ByteString.copyFromUtf8("{\n  \"id\": \"x\",\n  \"project_id\": \"p\"\n}")))
-                            .build());
-                    stub.readResource(Tfplugin6.ReadResource.Request.newBuilder().setTypeName(r.typeName())
-                            .setCurrentState(config).build());
-                    if (plan.getDiagnosticsCount() > 0) {
-                        System.err.println("training: " + r.typeName() + " " + plan.getDiagnostics(0).getDetail());
-                    }
-                }
-                for (var d : catalogue.dataSources().values()) {
-                    var config = dv(d.schema(), sample(d.schema()));
-                    stub.validateDataResourceConfig(Tfplugin6.ValidateDataResourceConfig.Request.newBuilder()
-                            .setTypeName(d.typeName()).setConfig(config).build());
-                    stub.readDataSource(Tfplugin6.ReadDataSource.Request.newBuilder()
-                            .setTypeName(d.typeName()).setConfig(config).build());
-                }
-            }
+            exercise(ch);
+            GRPCControllerGrpc.newBlockingStub(ch).shutdown(GoPlugin.Empty.getDefaultInstance());
         } finally {
             ch.shutdownNow();
-            server.shutdownNow();
             http.stop(0);
         }
-        System.exit(0);
+        if (!child.waitFor(5, TimeUnit.MINUTES)) {
+            child.destroyForcibly();
+            throw new IllegalStateException("training: the provider did not exit after Shutdown");
+        }
+        System.err.println("training: provider exited with " + child.exitValue());
+    }
+
+    private static void exercise(ManagedChannel ch) {
+        ArborProvider catalogue = new ArborProvider();
+        var stub = ProviderGrpc.newBlockingStub(ch);
+        for (int round = 0; round < 3; round++) {
+            stub.getProviderSchema(Tfplugin6.GetProviderSchema.Request.getDefaultInstance());
+            stub.validateProviderConfig(Tfplugin6.ValidateProviderConfig.Request.newBuilder()
+                    .setConfig(dv(ArborProvider.CONFIG, Map.of())).build());
+            stub.configureProvider(Tfplugin6.ConfigureProvider.Request.newBuilder()
+                    .setConfig(dv(ArborProvider.CONFIG, Map.of())).build());
+            for (var r : catalogue.resources().values()) {
+                var config = dv(r.schema(), sample(r.schema()));
+                stub.validateResourceConfig(Tfplugin6.ValidateResourceConfig.Request.newBuilder()
+                        .setTypeName(r.typeName()).setConfig(config).build());
+                stub.planResourceChange(Tfplugin6.PlanResourceChange.Request.newBuilder()
+                        .setTypeName(r.typeName()).setConfig(config).setProposedNewState(config)
+                        .setPriorState(nil()).build());
+                stub.planResourceChange(Tfplugin6.PlanResourceChange.Request.newBuilder()
+                        .setTypeName(r.typeName()).setConfig(config).setProposedNewState(config)
+                        .setPriorState(config).build());
+                stub.upgradeResourceState(Tfplugin6.UpgradeResourceState.Request.newBuilder()
+                        .setTypeName(r.typeName()).setRawState(Tfplugin6.RawState.newBuilder().setJson(
+                                ByteString.copyFromUtf8("{\n  \"id\": \"x\",\n  \"project_id\": \"p\"\n}")))
+                        .build());
+                stub.readResource(Tfplugin6.ReadResource.Request.newBuilder().setTypeName(r.typeName())
+                        .setCurrentState(config).build());
+            }
+            for (var d : catalogue.dataSources().values()) {
+                var config = dv(d.schema(), sample(d.schema()));
+                stub.validateDataResourceConfig(Tfplugin6.ValidateDataResourceConfig.Request.newBuilder()
+                        .setTypeName(d.typeName()).setConfig(config).build());
+                stub.readDataSource(Tfplugin6.ReadDataSource.Request.newBuilder()
+                        .setTypeName(d.typeName()).setConfig(config).build());
+            }
+        }
     }
 
     private static Map<String, Object> sample(Schema s) {
