@@ -37,6 +37,7 @@ public final class Log implements AutoCloseable {
     private final ByteBuffer buf = ByteBuffer.allocate(BUFFER);
     private final Object syncMonitor = new Object();
     private long filePos;            // bytes handed to the OS
+    private long allocated;          // the file is zero-filled up to here, ahead of filePos
     private long lastLsn;
     private volatile long syncedPos;
     private volatile long syncedLsn;
@@ -46,6 +47,7 @@ public final class Log implements AutoCloseable {
         this.startLsn = startLsn;
         this.ch = ch;
         this.filePos = size;
+        this.allocated = size;
         this.syncedPos = size;
         this.lastLsn = lastLsn;
         this.syncedLsn = lastLsn;
@@ -147,6 +149,7 @@ public final class Log implements AutoCloseable {
         try {
             if (rec.length > buf.remaining()) drain();
             if (rec.length > buf.capacity()) {
+                preallocate(filePos + rec.length);
                 IoUtil.writeFully(ch, ByteBuffer.wrap(rec), filePos);
                 filePos += rec.length;
             } else buf.put(rec);
@@ -160,9 +163,27 @@ public final class Log implements AutoCloseable {
         if (buf.position() == 0) return;
         buf.flip();
         int n = buf.remaining();
+        preallocate(filePos + n);
         IoUtil.writeFully(ch, buf, filePos);
         filePos += n;
         buf.clear();
+    }
+
+    private static final ByteBuffer ZEROS = ByteBuffer.allocateDirect(16 << 10);
+
+    /**
+     * Zero-fills the file ahead of the write position (like Postgres' WAL segments), so a sync of
+     * records that do not grow the file is a pure data fdatasync without a metadata journal commit.
+     * Recovery stops at the zeros (an invalid record) and cuts them off.
+     */
+    private void preallocate(long upTo) throws IOException {
+        if (allocated >= upTo) return;
+        // ahead by a sixteenth of the log (16 KiB .. 4 MiB): small logs of many branches stay small
+        long target = upTo + Math.clamp(upTo / 16, 16 << 10, 4 << 20);
+        while (allocated < target) {
+            IoUtil.writeFully(ch, ZEROS.duplicate(), allocated);
+            allocated += ZEROS.capacity();
+        }
     }
 
     /** Durability barrier: every record appended before this call is on disk when it returns. */
@@ -214,6 +235,7 @@ public final class Log implements AutoCloseable {
         try {
             if (ch.isOpen()) {
                 drain();
+                if (allocated > filePos) ch.truncate(filePos);  // a clean shutdown leaves no zero tail
                 ch.close();
             }
         } catch (IOException e) {

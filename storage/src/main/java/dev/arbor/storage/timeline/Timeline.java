@@ -475,7 +475,11 @@ public final class Timeline {
             LayerFile img0 = s.layers.stream().filter(LayerFile::isImage).findFirst().orElse(null);
             long above = img0 == null ? -1 : img0.endLsn();
             List<LayerFile> deltas = s.layers.stream().filter(l -> !l.isImage() && l.endLsn() > above).toList();
-            if (deltas.isEmpty() || (!force && deltas.size() < ctx.config().imageThreshold()))
+            long deltaBytes = deltas.stream().mapToLong(LayerFile::fileSize).sum();
+            // Background compaction rewrites the image only once the deltas above it are both many and big
+            // relative to it: lookups in deltas cost no I/O (in-memory indexes), rewriting a large image does.
+            boolean worth = deltas.size() >= ctx.config().imageThreshold() && (img0 == null || deltaBytes * 2 >= img0.fileSize());
+            if (deltas.isEmpty() || (!force && !worth))
                 return new CompactionResult(id, flushed, null, 0, 0);
             long L = deltas.stream().mapToLong(LayerFile::endLsn).max().orElseThrow();
             List<LayerFile> sources = new ArrayList<>(deltas);

@@ -74,7 +74,7 @@ public final class Bench {
                 ct.sync();
             }
             if (store.usage(base).logicalSize() != size) throw new IllegalStateException("logical size mismatch");
+            return (double) du(dir) / size;  // measured while open: preallocated log tails count
         }
-        return (double) du(dir) / size;
     }
 }

@@ -18,6 +18,12 @@ import java.util.Locale;
 public final class StorageBench {
     public static void main(String[] args) throws Exception {
         boolean quick = java.util.Arrays.asList(args).contains("--quick");
+        if (java.util.Arrays.asList(args).contains("--write-only")) {
+            Collection<RunResult> w = run(WriteBenchmark.class, null);
+            System.out.printf(Locale.ROOT, "write, sync every 8 x 8 KiB: native %.1f MB/s, store %.1f MB/s%n",
+                    scoreOf(w, "nativeFile") * 64 / 1024, scoreOf(w, "store") * 64 / 1024);
+            return;
+        }
         String bigPages = quick ? "100000" : "1000000";
         long ampSize = quick ? 128L << 20 : 1L << 30;
 
