@@ -61,6 +61,25 @@ class ProxyTest {
     }
 
     @Test
+    void cancelRequestsReachTheEndpointThroughTheProxy() throws Exception {
+        try (Connection c = h.jdbc(ep); var st = c.createStatement()) {
+            var canceller = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(1000);
+                    st.cancel(); // pgjdbc sends a CancelRequest to the proxy's address with the backend's key
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> st.execute("SELECT pg_sleep(60)"))
+                    .isInstanceOf(PSQLException.class).hasMessageContaining("canceling statement due to user request");
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(30));
+            canceller.join();
+        }
+    }
+
+    @Test
     void unknownEndpointGetsAPostgresProtocolError() throws Exception {
         Procs.Result r = ComputeHarness.psql(h.uri("ep-does-not-exist"), "SELECT 1");
         assertThat(r.exit()).isNotZero();
