@@ -35,7 +35,8 @@ final class LocalCompute implements ComputeControl {
             ComputeConfig cc = ComputeConfig.defaults(config.dataDir().toAbsolutePath());
             ComputeManager m = new ComputeManager(cc, new PageStoreTrees(store));
             m.setRegistry(registry);
-            m.recoverAfterRestart();
+            // endpoints that were running before a restart (or crash) come back; the rest wake on connect
+            m.reconcile(registry.activeSpecs());
             PgProxy proxy = new PgProxy(vertx, m, ProxyTls.selfSigned(cc.computeDir().resolve("tls"), config.proxyDomain()));
             int port;
             try {

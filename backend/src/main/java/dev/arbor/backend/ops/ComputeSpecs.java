@@ -35,6 +35,21 @@ public final class ComputeSpecs implements EndpointRegistry {
         });
     }
 
+    @Override
+    public java.util.List<EndpointSpec> activeSpecs() {
+        return db.tx(c -> {
+            java.util.List<EndpointSpec> out = new java.util.ArrayList<>();
+            try (var st = c.createStatement(); var rs = st.executeQuery(
+                    "select id from endpoints where deleted_at is null and not disabled and current_state = 'active' order by seq")) {
+                while (rs.next()) {
+                    Optional<Endpoint> e = Endpoints.getAny(c, rs.getString(1));
+                    if (e.isPresent()) build(c, e.get()).ifPresent(out::add);
+                }
+            }
+            return out;
+        });
+    }
+
     /** The spec of {@code e}; empty while its branch has no timeline yet. */
     public Optional<EndpointSpec> build(Connection c, Endpoint e) throws SQLException {
         var branch = Branches.getIncludingDeleted(c, e.branchId()).orElseThrow();

@@ -9,6 +9,9 @@ import java.util.Optional;
 public interface EndpointRegistry {
     Optional<EndpointSpec> spec(String endpointId);
 
+    /** Endpoints the metadata says are running (current_state active): what compute restarts after a server restart. */
+    default java.util.List<EndpointSpec> activeSpecs() { return java.util.List.of(); }
+
     /** The endpoint's postgres now accepts connections (e.g. woken by the proxy). */
     void reportActive(String endpointId);
 

@@ -45,7 +45,16 @@ public final class OperationExecutor implements AutoCloseable {
     /** Runs these operations, in this order, after the transaction that created them committed. */
     public void submit(List<Operation> chain) {
         if (chain.isEmpty() || closed) return;
-        threads.execute(() -> chain.forEach(this::runOne));
+        threads.execute(() -> chain.forEach(this::runQuietlyAtShutdown));
+    }
+
+    /** At shutdown a step's database call fails by interruption; the operation resumes at the next start. */
+    private void runQuietlyAtShutdown(Operation op) {
+        try {
+            runOne(op);
+        } catch (RuntimeException e) {
+            if (!closed) throw e;
+        }
     }
 
     /** At start: runs every operation left unfinished by the previous run, oldest first. */
@@ -53,7 +62,7 @@ public final class OperationExecutor implements AutoCloseable {
         List<Operation> pending = db.tx(Operations::unfinished);
         if (!pending.isEmpty()) {
             log.info("resuming {} unfinished operation(s) from the previous run", pending.size());
-            threads.execute(() -> pending.forEach(this::runOne));
+            threads.execute(() -> pending.forEach(this::runQuietlyAtShutdown));
         }
         return pending.size();
     }
