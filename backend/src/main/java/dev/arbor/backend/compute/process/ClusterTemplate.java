@@ -60,6 +60,8 @@ public final class ClusterTemplate {
                 password_encryption = scram-sha-256
                 hot_standby = on
                 recovery_init_sync_method = syncfs
+                wal_init_zero = off
+                wal_recycle = off
                 wal_level = replica
                 max_connections = 100
                 shared_buffers = 128MB
