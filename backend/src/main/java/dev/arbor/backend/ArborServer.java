@@ -8,6 +8,7 @@ import dev.arbor.backend.api.Control;
 import dev.arbor.backend.api.DatabasesApi;
 import dev.arbor.backend.api.EndpointsApi;
 import dev.arbor.backend.api.HttpApi;
+import dev.arbor.backend.api.MaskingRulesApi;
 import dev.arbor.backend.api.OperationsApi;
 import dev.arbor.backend.api.ProjectsApi;
 import dev.arbor.backend.api.RolesApi;
@@ -116,7 +117,7 @@ public final class ArborServer implements AutoCloseable {
         BranchesApi branches = new BranchesApi(ctl);
         HttpApi api = new HttpApi(vertx, auth, () -> db.healthy() && storage.healthy(),
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),
-                        new OperationsApi(ctl), new AccountApi(ctl)));
+                        new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl)));
         closers.push(api);
         executor.resumeUnfinished();
         Expiry expiry = new Expiry(db, executor, branches);

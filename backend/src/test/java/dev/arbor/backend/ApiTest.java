@@ -376,6 +376,27 @@ class ApiTest {
     }
 
     @Test
+    void maskingRulesAreStoredPerBranch() {
+        JsonObject proj = s.createProject("masking");
+        String pid = proj.getJsonObject("project").getString("id");
+        String path = "/projects/" + pid + "/branches/" + proj.getJsonObject("branch").getString("id") + "/masking_rules";
+        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEmpty();
+        JsonArray rules = new JsonArray()
+                .add(new JsonObject().put("database_name", "neondb").put("schema_name", "public").put("table_name", "users")
+                        .put("column_name", "email").put("masking_function", "anon.fake_email()"))
+                .add(new JsonObject().put("database_name", "neondb").put("schema_name", "public").put("table_name", "users")
+                        .put("column_name", "ssn").put("masking_value", "'000-00-0000'"));
+        assertThat(ok(s.patch(path, new JsonObject().put("masking_rules", rules))).json().getJsonArray("masking_rules")).isEqualTo(rules);
+        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEqualTo(rules);
+        Res both = s.patch(path, new JsonObject().put("masking_rules", new JsonArray().add(rules.getJsonObject(0).copy().put("masking_value", "x"))));
+        assertThat(both.status()).isEqualTo(400);
+        assertThat(both.json().getString("message")).contains("exactly one of masking_function and masking_value");
+        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEqualTo(rules);
+        ok(s.patch(path, new JsonObject().put("masking_rules", new JsonArray().add(rules.getJsonObject(1)))));
+        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules").size()).isEqualTo(1);
+    }
+
+    @Test
     void accountPreludes() {
         JsonObject me = ok(s.get("/users/me")).json();
         assertThat(me.getString("id")).isNotBlank();
