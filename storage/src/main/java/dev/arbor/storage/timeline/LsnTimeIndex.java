@@ -16,11 +16,35 @@ final class LsnTimeIndex {
             return;
         }
         if (n == millis.length) {
-            millis = Arrays.copyOf(millis, n * 2);
-            lsns = Arrays.copyOf(lsns, n * 2);
+            if (n >= THIN_AT) thin(ms - EXACT_MILLIS);
+            if (n == millis.length) {
+                millis = Arrays.copyOf(millis, n * 2);
+                lsns = Arrays.copyOf(lsns, n * 2);
+            }
         }
         millis[n] = ms;
         lsns[n++] = lsn;
+    }
+
+    /** Millisecond resolution for the last hour; older samples are thinned to the last one of each second. */
+    static final long EXACT_MILLIS = 3_600_000;
+    static final int THIN_AT = 1 << 16;
+
+    /**
+     * Keeps, before {@code before}, only the last sample of each second. A time inside such a second then
+     * resolves to the end of the previous second: an older state, never a newer one. Bounds memory under
+     * constant writes (~86k samples a day instead of one per millisecond).
+     */
+    private void thin(long before) {
+        int w = 0;
+        for (int i = 0; i < n; i++) {
+            boolean lastOfSecond = i == n - 1 || millis[i + 1] / 1000 != millis[i] / 1000;
+            if (millis[i] >= before || lastOfSecond) {
+                millis[w] = millis[i];
+                lsns[w++] = lsns[i];
+            }
+        }
+        n = w;
     }
 
     synchronized void addAll(long[] ms, long[] ls) {
