@@ -39,6 +39,12 @@ class KillTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), KillTest.class.getName(), dir.toString())
                 .redirectErrorStream(true).start();
+        // a watchdog, so a stuck victim fails the test instead of hanging the build
+        Thread watchdog = Thread.ofVirtual().start(() -> {
+            try {
+                if (!p.waitFor(120, TimeUnit.SECONDS)) p.destroyForcibly();
+            } catch (InterruptedException ignored) { }
+        });
         TimelineId id = null;
         int synced = -1;
         try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream()))) {
@@ -47,14 +53,15 @@ class KillTest {
                 if (line.startsWith("timeline ")) id = new TimelineId(line.substring(9));
                 else if (line.startsWith("synced ")) {
                     synced = Integer.parseInt(line.substring(7));
-                    if (synced >= 2000) break;
+                    if (synced >= 500) break;
                 } else throw new AssertionError("victim said: " + line);
             }
             p.destroyForcibly();  // SIGKILL: no shutdown hooks, no buffers written out
             assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         }
+        watchdog.interrupt();
         assertThat(id).as("victim never created its timeline").isNotNull();
-        assertThat(synced).isGreaterThanOrEqualTo(2000);
+        assertThat(synced).isGreaterThanOrEqualTo(500);
         try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
             FileTree t = store.fileTree(id);
             long size = t.stat("/data").size();
