@@ -17,10 +17,15 @@ import java.util.Locale;
  */
 final class ExprCompiler {
     /** The table a rule applies to: its copied columns, the masked column, and the project key. */
-    record Scope(String table, List<ColumnInfo> columns, ColumnInfo target, MaskingKey key) {
+    record Scope(String table, List<ColumnInfo> columns, ColumnInfo target, MaskingKey key, boolean anyColumn) {
+        Scope(String table, List<ColumnInfo> columns, ColumnInfo target, MaskingKey key) {
+            this(table, columns, target, key, false);
+        }
+
         ColumnInfo column(String name) {
             for (ColumnInfo c : columns) if (c.name().equals(name)) return c;
-            return null;
+            // schema-less checks: any other name is a column of unknown type
+            return anyColumn ? new ColumnInfo(name, columns.size(), "unknown", ValueKind.UNKNOWN, false, -1, "unknown") : null;
         }
     }
 

@@ -51,7 +51,8 @@ final class Functions {
               Impl impl, boolean injective) {
         String qualifiedName() { return schema + "." + name; }
         String signature() {
-            return qualifiedName() + "(" + String.join(", ", params.stream().map(Param::describe).toList()) + (variadic ? ", ..." : "") + ")";
+            if (variadic) return qualifiedName() + "(value any, ...)";
+            return qualifiedName() + "(" + String.join(", ", params.stream().map(Param::describe).toList()) + ")";
         }
         int required() { return (int) params.stream().filter(p -> !p.optional()).count(); }
     }

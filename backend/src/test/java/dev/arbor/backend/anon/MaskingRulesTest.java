@@ -291,6 +291,27 @@ class MaskingRulesTest {
     }
 
     @Test
+    void schemaLessCheckCatchesSyntaxFunctionsAndArity() throws Exception {
+        MaskingFunctions.check(List.of(fn("anything", "anon.partial(whatever_col, 2, $$**$$, 2)"),
+                MaskingRule.value("db", "s", "t", "c", "'CONFIDENTIAL'"), MaskingRule.value("db", "s", "t", "c", "0")));
+        MaskingException e = catchCheck(List.of(fn("a", "anon.fake_frist_name()"), fn("b", "anon.partial(x, 1)"),
+                fn("c", "anon.hash("), MaskingRule.value("db", "s", "t", "d", "anon.hash(x)")));
+        assertThat(e.problems()).extracting(MaskingException.Problem::kind).containsExactly(MaskingException.Kind.UNKNOWN_FUNCTION,
+                MaskingException.Kind.BAD_ARGUMENTS, MaskingException.Kind.SYNTAX, MaskingException.Kind.INVALID_RULE);
+        assertThat(MaskingFunctions.signatures()).contains("anon.partial(ov text, prefix int, padding text, suffix int)",
+                "anon.dummy_free_email()", "pg_catalog.concat(value any, ...)").hasSizeGreaterThan(60);
+    }
+
+    private static MaskingException catchCheck(List<MaskingRule> rules) {
+        try {
+            MaskingFunctions.check(rules);
+        } catch (MaskingException e) {
+            return e;
+        }
+        throw new AssertionError("accepted");
+    }
+
+    @Test
     void copyTextRoundTripsSpecialCharacters() {
         String tricky = "tab\there\nnew\\line\r\u00e9\u4e2d\u0001";
         CopyText.Sink s = new CopyText.Sink(4);
