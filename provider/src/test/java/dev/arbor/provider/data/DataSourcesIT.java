@@ -55,7 +55,15 @@ class DataSourcesIT extends Acceptance {
         assertThat(tf(ws, "output", "-raw", "by_name").ok().out()).isEqualTo("true");
         assertThat(tf(ws, "output", "-raw", "by_id").ok().out()).isEqualTo("dev");
         assertThat(tf(ws, "output", "-raw", "names").ok().out()).contains("dev");
-        assertThat(tf(ws, "output", "-raw", "uri").ok().out()).startsWith("postgres");
+        String uri = tf(ws, "output", "-raw", "uri").ok().out();
+        assertThat(uri).startsWith("postgres");
+        // The URI Terraform produced reaches a real PostgreSQL through Arbor's proxy.
+        Process psql = new ProcessBuilder("psql", uri, "-tAc", "select current_user || '@' || current_database()")
+                .redirectErrorStream(true).start();
+        String answer = new String(psql.getInputStream().readAllBytes()).trim();
+        assertThat(psql.waitFor()).as("psql output: %s", answer).isZero();
+        assertThat(answer).isEqualTo(str(state(ws, "arbor_project", "p"), "default_role_name") + "@"
+                + str(state(ws, "arbor_project", "p"), "default_database_name"));
 
         Terraform.write(ws, HEADER + """
                 data "arbor_branch" "missing" {
