@@ -122,7 +122,7 @@ class ConcurrencyTest {
         assertThat(ops.stream().map(o -> (JsonObject) o).filter(o -> !Set.of("finished", "skipped").contains(o.getString("status")))
                 .map(JsonObject::encode).toList()).isEmpty();
         assertThat(ops.stream().filter(o -> ((JsonObject) o).getString("status").equals("skipped"))
-                .map(o -> ((JsonObject) o).getString("action"))).containsOnly("start_compute");
+                .map(o -> ((JsonObject) o).getString("action"))).allMatch(a -> a.equals("start_compute"));
 
         JsonArray left = ok(s.get(base)).json().getJsonArray("branches");
         assertThat(left.size()).isEqualTo(1);

@@ -68,6 +68,11 @@ public final class BranchesApi implements Consumer<Routes> {
         if (!initSource.equals("parent-data") && !initSource.equals("schema-only")) {
             throw ApiException.badRequest("branch.init_source must be parent-data or schema-only, got " + Req.quote(initSource));
         }
+        if (initSource.equals("schema-only")) {
+            // copying only the schema needs pg_dump/restore between two running endpoints, which compute does not
+            // offer yet; refusing beats creating a branch that silently lacks the schema
+            throw ApiException.badRequest("branch.init_source schema-only is not supported by this server yet; use parent-data");
+        }
         Optional<Instant> expires = Req.time(in, "expires_at", "branch.expires_at");
         expires.ifPresent(BranchesApi::checkExpiry);
         List<EndpointRequest> eps = new ArrayList<>();

@@ -26,7 +26,10 @@ public record Control(Db db, Views views, OperationExecutor executor, BranchStor
 
     /** Runs a mutation transaction, then starts the operations it recorded. */
     <T> T mutate(OpBatch batch, Db.Work<T> work) {
-        T result = db.tx(work);
+        T result = db.tx(c -> {
+            batch.clear();  // a retried attempt starts its chain afresh
+            return work.run(c);
+        });
         executor.submit(batch.list());
         return result;
     }

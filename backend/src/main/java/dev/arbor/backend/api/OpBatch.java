@@ -36,5 +36,8 @@ final class OpBatch {
 
     List<Operation> list() { return List.copyOf(ops); }
 
+    /** Forgets operations of a rolled-back attempt (the transaction is being retried). */
+    void clear() { ops.clear(); }
+
     JsonArray json(Views views) { return Views.array(ops, views::operation); }
 }
