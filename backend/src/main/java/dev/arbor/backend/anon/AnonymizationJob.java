@@ -52,6 +52,7 @@ public final class AnonymizationJob {
     private final String database;
     private final List<MaskingRule> rules;
     private final int parallelism;
+    private final boolean deferIndexes;
 
     /**
      * @param database    the database name rules are matched against (rules for other databases are ignored)
@@ -59,12 +60,23 @@ public final class AnonymizationJob {
      */
     public AnonymizationJob(Connector source, Connector target, MaskingKey key, String database,
                             List<MaskingRule> rules, int parallelism) {
+        this(source, target, key, database, rules, parallelism, false);
+    }
+
+    /**
+     * @param deferIndexes drop the target's indexes, keys and foreign keys of plain tables before the load and
+     *                     recreate them (from the source's definitions) after it: ~2x faster loads of big tables.
+     *                     If a run fails midway they are missing until the next run recreates them.
+     */
+    public AnonymizationJob(Connector source, Connector target, MaskingKey key, String database,
+                            List<MaskingRule> rules, int parallelism, boolean deferIndexes) {
         this.source = source;
         this.target = target;
         this.key = key;
         this.database = database;
         this.rules = List.copyOf(rules);
         this.parallelism = Math.max(1, parallelism);
+        this.deferIndexes = deferIndexes;
     }
 
     /** Validates {@code rules} against the live source schema without copying anything. */
@@ -91,6 +103,17 @@ public final class AnonymizationJob {
             Map<String, Long> estimates = estimate(coord, tables);
             long totalEstimate = estimates.values().stream().mapToLong(Long::longValue).sum();
 
+            DeferredIndexes deferred = null;
+            if (deferIndexes) {
+                java.util.Set<String> partitions = new java.util.HashSet<>();
+                for (SourceSchema.Table t : schema.tables()) partitions.addAll(t.leaves());
+                java.util.Set<String> plain = new java.util.HashSet<>();
+                for (MaskingPlan.TablePlan tp : tables) {
+                    if (!partitions.contains(tp.table().qualified())) plain.add(tp.table().qualified());
+                }
+                deferred = DeferredIndexes.read(coord, plain);
+                deferred.drop(admin);
+            }
             truncate(admin, tables);
             // biggest tables first so the pool ends together
             tables.sort(Comparator.comparingLong((MaskingPlan.TablePlan t) -> estimates.get(t.table().qualified())).reversed());
@@ -141,7 +164,8 @@ public final class AnonymizationJob {
             } finally {
                 pool.shutdownNow();
             }
-            checkForeignKeys(admin, schema);
+            if (deferred != null) deferred.recreate(admin); // foreign keys are validated by PostgreSQL here
+            checkForeignKeys(admin, schema, deferred == null ? java.util.Set.of() : deferred.foreignKeyNames());
             int seqs = copySequences(coord, admin, schema);
             coord.commit();
             Map<String, Long> ordered = new LinkedHashMap<>();
@@ -277,10 +301,12 @@ public final class AnonymizationJob {
     }
 
     /** Loading ran with FK triggers off: prove every foreign key still holds (it does when keys map deterministically). */
-    private static void checkForeignKeys(Connection admin, SourceSchema schema) throws SQLException, AnonymizationException {
+    private static void checkForeignKeys(Connection admin, SourceSchema schema, java.util.Set<String> alreadyValidated)
+            throws SQLException, AnonymizationException {
         try (Statement st = admin.createStatement()) {
             for (SourceSchema.ForeignKey fk : schema.foreignKeys()) {
                 if (!fk.validated()) continue; // NOT VALID constraints were not guaranteed on the source either
+                if (alreadyValidated.contains(fk.childTable() + "." + fk.name())) continue; // re-added, so PostgreSQL checked it
                 String child = qualified(fk.childTable()), parent = qualified(fk.parentTable());
                 StringBuilder notNull = new StringBuilder(), join = new StringBuilder();
                 for (int i = 0; i < fk.childColumns().size(); i++) {

@@ -41,6 +41,7 @@ class AnonymizationJobTest {
             alter table events_2022 drop column extra;
             alter table events attach partition events_2022 for values from ('2022-01-01') to ('2023-01-01');
             create table empty_table (x int);
+            create index orders_amount_idx on orders (amount);
             """;
 
     static final String DATA = """
@@ -221,6 +222,28 @@ class AnonymizationJobTest {
                 List.of(MaskingRule.value(source, "public", "customers", "email", "NULL")), 2).run(p -> { }))
                 .isInstanceOf(MaskingException.class);
         assertThat(query(target, "select name from countries")).containsExactly("kept");
+    }
+
+    @Test
+    void deferredIndexesAreRebuiltFromTheSourceEvenAfterACrashedRun() throws Exception {
+        String target = freshTarget();
+        // as if an earlier deferred run died after dropping these
+        AnonPg.exec(target, "alter table reviews drop constraint reviews_author_email_fkey; drop index orders_amount_idx;"
+                + " alter table orders drop constraint orders_customer_email_fkey; alter table customers drop constraint customers_email_key");
+        AnonymizationResult r = new AnonymizationJob(AnonPg.connector(source), AnonPg.connector(target), KEY, source, rules(source), 2, true)
+                .run(p -> { });
+        assertThat(r.totalRows()).isEqualTo(2389);
+        String constraints = "select conrelid::regclass || ' ' || conname || ' ' || pg_get_constraintdef(oid) from pg_constraint"
+                + " where connamespace = 'public'::regnamespace order by 1";
+        String indexes = "select indexdef from pg_indexes where schemaname = 'public' order by 1";
+        assertThat(query(target, constraints)).hasSize(8).isEqualTo(query(source, constraints));
+        assertThat(query(target, indexes)).hasSize(6).isEqualTo(query(source, indexes));
+        String join = "select o.id || ':' || c.id from orders o join customers c on c.email = o.customer_email order by o.id";
+        assertThat(query(target, join)).hasSize(1506).isEqualTo(query(source, join));
+        // the same masks as a run that kept its indexes
+        String plain = freshTarget();
+        run(plain, KEY, new ArrayList<>());
+        assertThat(snapshot(target)).isEqualTo(snapshot(plain));
     }
 
     @Test
