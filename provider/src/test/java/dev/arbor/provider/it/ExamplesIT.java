@@ -71,6 +71,10 @@ class ExamplesIT extends Acceptance {
         Terraform.Result test = Terraform.run(ws, env, "test", "-no-color");
         assertThat(test.exit()).as("terraform test in %s:\n%s", dir, test.all()).isZero();
         assertThat(test.out()).contains("Success! " + runs + " passed, 0 failed.");
+        // terraform init unpacks without timestamps; the launcher restores the jar's build mtime so the
+        // AOT cache shipped next to it stays valid.
+        Path jar = ws.resolve(".terraform/providers/registry.terraform.io/arbordb/arbor/0.1.0/linux_amd64/arbor-provider.jar");
+        assertThat(Files.getLastModifiedTime(jar).toMillis()).isEqualTo(1767225600000L);
     }
 
     @Test
