@@ -55,7 +55,12 @@ public final class PageStore implements AutoCloseable {
                     return;
                 } catch (RejectedExecutionException ignored) { }
             }
-            t.flushFrozen();
+            boolean interrupted = Thread.interrupted();  // an interrupt would close the new layer's channel
+            try {
+                t.flushFrozen();
+            } finally {
+                if (interrupted) Thread.currentThread().interrupt();
+            }
         }
     }
 
@@ -412,7 +417,7 @@ public final class PageStore implements AutoCloseable {
     @Override public void close() {
         if (closed) return;
         closed = true;
-        stopBackground();
+        stopBackground(false);
         treeLock.lock();
         try {
             for (Timeline t : timelines.values()) if (!t.isBroken()) t.close();
@@ -421,9 +426,11 @@ public final class PageStore implements AutoCloseable {
         }
     }
 
-    private void stopBackground() {
+    /** @param abrupt interrupt the running task (crash simulation); else let it finish (an interrupt would close its channels) */
+    private void stopBackground(boolean abrupt) {
         if (background == null) return;
-        background.shutdownNow();
+        if (abrupt) background.shutdownNow();
+        else background.shutdown();
         try {
             background.awaitTermination(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -438,7 +445,7 @@ public final class PageStore implements AutoCloseable {
      */
     public void crashForTesting(Random random) {
         closed = true;
-        stopBackground();
+        stopBackground(true);
         for (Timeline t : timelines.values()) if (!t.isBroken()) t.crash(random);
     }
 }

@@ -118,6 +118,29 @@ class FileTreeTest {
         }
     }
 
+    /** An interrupted caller (a cancelled request) must not close the store's files for everyone else. */
+    @Test void interruptedCallersDoNotBreakTheStore() {
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults().withOpenLayerBytes(16 * 1024))) {
+            TimelineId tl = store.createTimeline(null);
+            FileTree t = store.fileTree(tl);
+            FileAttr a = t.create("/f", 0600);
+            byte[] data = new byte[64 * 1024];
+            new java.util.Random(3).nextBytes(data);
+            t.write(a.inode(), 0, ByteBuffer.wrap(data));  // flushed to delta layers
+            Thread.currentThread().interrupt();
+            try {
+                assertThat(read(t, "/f")).isEqualTo(data);
+                t.write(a.inode(), 0, ByteBuffer.wrap(data, 0, 100));
+                t.write(a.inode(), 0, ByteBuffer.wrap(data));  // freezes and flushes on this thread
+                t.sync();
+            } finally {
+                assertThat(Thread.interrupted()).as("the interrupt is preserved").isTrue();
+            }
+            assertThat(read(t, "/f")).isEqualTo(data);
+            t.sync();
+        }
+    }
+
     @Test void flushedLayersServeReadsAfterReopen() {
         StoreConfig small = StoreConfig.defaults().withOpenLayerBytes(64 * 1024);
         TimelineId tl;

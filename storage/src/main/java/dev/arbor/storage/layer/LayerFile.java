@@ -47,7 +47,7 @@ public final class LayerFile {
     private final int[] lens;
     private final long[] sampleMillis, sampleLsns;
     private final long fileSize;
-    private final FileChannel ch;
+    private volatile FileChannel ch;
     private volatile boolean retired;
 
     private LayerFile(Path path, Kind kind, long startLsn, long endLsn, long[] keys, long[] lsns, long[] offsets,
@@ -187,13 +187,26 @@ public final class LayerFile {
     public byte[] value(int i) {
         int vlen = Math.max(lens[i], 0);
         ByteBuffer buf = ByteBuffer.allocate(RECORD_HEADER + vlen);
+        // An interrupt of a reading thread closes a FileChannel for everyone: don't let a pending one
+        // do it, and reopen the channel if another thread's interrupt closed it under us.
+        boolean interrupted = Thread.interrupted();
         try {
-            IoUtil.readFully(ch, buf, offsets[i]);
-        } catch (ClosedChannelException e) {
-            if (retired) throw new Retired();
-            throw new StorageException("layer " + path + " is closed", e);
+            for (int attempt = 0; ; attempt++) {
+                FileChannel c = ch;
+                try {
+                    buf.clear();
+                    IoUtil.readFully(c, buf, offsets[i]);
+                    break;
+                } catch (ClosedChannelException e) {
+                    if (retired) throw new Retired();
+                    if (attempt >= 3) throw new StorageException("layer " + path + " is closed", e);
+                    reopen(c);
+                }
+            }
         } catch (IOException e) {
             throw new StorageException.Corruption("layer file " + path + ": cannot read record " + i + ": " + e, e);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
         byte[] a = buf.array();
         CRC32C crc = new CRC32C();
@@ -229,6 +242,11 @@ public final class LayerFile {
 
     private long indexLength() {
         return 4 + (long) keys.length * INDEX_ENTRY + 4 + (long) sampleMillis.length * 16;
+    }
+
+    private synchronized void reopen(FileChannel closed) throws IOException {
+        if (ch != closed || retired) return;
+        ch = FileChannel.open(path, StandardOpenOption.READ);
     }
 
     /** Takes the layer out of service; readers racing with this retry against the new layer map. */

@@ -146,6 +146,7 @@ public final class Log implements AutoCloseable {
 
     /** Appends an encoded record (caller holds the timeline's write lock, so LSNs are in order). */
     synchronized void append(byte[] rec, long lsn) {
+        boolean interrupted = Thread.interrupted();  // a pending interrupt would close the log's channel
         try {
             if (rec.length > buf.remaining()) drain();
             if (rec.length > buf.capacity()) {
@@ -156,6 +157,8 @@ public final class Log implements AutoCloseable {
             lastLsn = lsn;
         } catch (IOException e) {
             throw IoUtil.io("append to log " + path, e);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
         }
     }
 
@@ -188,6 +191,15 @@ public final class Log implements AutoCloseable {
 
     /** Durability barrier: every record appended before this call is on disk when it returns. */
     void sync() {
+        boolean interrupted = Thread.interrupted();  // a pending interrupt would close the log's channel
+        try {
+            syncUninterrupted();
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private void syncUninterrupted() {
         long target;
         synchronized (this) {
             target = filePos + buf.position();

@@ -196,6 +196,16 @@ public final class Timeline {
 
     /** Appends one record (all keys share one LSN) and returns its LSN. Visible to reads at once, durable after {@link #sync()}. */
     public long append(long[] keys, byte[][] values) {
+        // A pending interrupt (a cancelled caller) would close the channels this touches for everyone.
+        boolean interrupted = Thread.interrupted();
+        try {
+            return appendUninterrupted(keys, values);
+        } finally {
+            if (interrupted) Thread.currentThread().interrupt();
+        }
+    }
+
+    private long appendUninterrupted(long[] keys, byte[][] values) {
         boolean flush;
         long lsn;
         writeLock.lock();
@@ -217,7 +227,15 @@ public final class Timeline {
         } finally {
             writeLock.unlock();
         }
-        if (flush) ctx.flushSoon(this);
+        if (flush) {
+            try {
+                ctx.flushSoon(this);
+            } catch (RuntimeException e) {
+                // The record is in the log and visible: the change succeeded. The frozen layer stays in
+                // memory (and its log on disk) and the next flush retries it.
+                System.err.println("pagestore: flush of " + id + " failed, will retry: " + e);
+            }
+        }
         return lsn;
     }
 
