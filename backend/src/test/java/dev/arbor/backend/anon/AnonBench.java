@@ -53,17 +53,18 @@ public final class AnonBench {
                     MaskingRule.function("arbor", "public", "customers", "last_name", "anon.pseudo_last_name(id)"),
                     MaskingRule.function("arbor", "public", "customers", "phone", "anon.partial(phone, 2, $$******$$, 2)"));
             MaskingKey key = MaskingKey.generate();
-            double plain = 0, masked = 0, deferred = 0;
+            double plain = 0, masked = 0, deferred = 0, inJob = 0;
             for (int r = 0; r < rounds; r++) {
-                plain = Math.max(plain, once("plain copy, full schema (no rules)        ", src, dst, "arbor", key, List.of(), parallel, null));
-                masked = Math.max(masked, once("anonymized, full schema (4 of 6 masked)   ", src, dst, "arbor", key, rules, parallel, null));
+                plain = Math.max(plain, once("plain copy, full schema (no rules)        ", src, dst, "arbor", key, List.of(), parallel, null, false));
+                masked = Math.max(masked, once("anonymized, full schema (4 of 6 masked)   ", src, dst, "arbor", key, rules, parallel, null, false));
+                inJob = Math.max(inJob, once("anonymized, full schema, deferIndexes=true", src, dst, "arbor", key, rules, parallel, null, true));
                 String db = "deferred" + r;
                 try (Connection c = connect(dst, "arbor"); Statement st = c.createStatement()) {
                     st.execute("drop database if exists " + db);
                     st.execute("create database " + db);
                 }
                 psql(dst, db, pre);
-                deferred = Math.max(deferred, once("anonymized, pre-data + post-data after    ", src, dst, db, key, rules, parallel, post));
+                deferred = Math.max(deferred, once("anonymized, pre-data + post-data after    ", src, dst, db, key, rules, parallel, post, false));
             }
             try (Connection c = connect(dst, "arbor"); Statement st = c.createStatement();
                  var rs = st.executeQuery("select count(*), count(distinct email), count(*) filter (where email like 'user%') from customers")) {
@@ -71,11 +72,11 @@ public final class AnonBench {
                 System.out.printf(Locale.ROOT, "target check: %,d rows, %,d distinct emails, %d unmasked emails%n",
                         rs.getLong(1), rs.getLong(2), rs.getLong(3));
             }
-            double best = Math.max(masked, deferred);
+            double best = Math.max(masked, Math.max(deferred, inJob));
             System.out.printf(Locale.ROOT, "RESULT anonymized copy: %,.0f rows/s with indexes maintained during the load, %,.0f rows/s"
-                            + " with indexes/constraints built after (pre-data/post-data); plain copy %,.0f rows/s; masked/plain %.2f;"
+                            + " with deferIndexes=true, %,.0f rows/s with pre-data/post-data; plain copy %,.0f rows/s; masked/plain %.2f;"
                             + " best of %d rounds; goal >= 100,000 rows/s: %s%n",
-                    masked, deferred, plain, masked / plain, rounds, best >= 100_000 ? "met" : "NOT met");
+                    masked, inJob, deferred, plain, masked / plain, rounds, best >= 100_000 ? "met" : "NOT met");
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -84,8 +85,9 @@ public final class AnonBench {
     }
 
     private static double once(String label, PgCluster src, PgCluster dst, String db, MaskingKey key, List<MaskingRule> rules,
-                               int parallel, Path postData) throws Exception {
-        AnonymizationJob job = new AnonymizationJob(() -> connect(src, "arbor"), () -> connect(dst, db), key, "arbor", rules, parallel);
+                               int parallel, Path postData, boolean deferIndexes) throws Exception {
+        AnonymizationJob job = new AnonymizationJob(() -> connect(src, "arbor"), () -> connect(dst, db), key, "arbor", rules, parallel,
+                deferIndexes);
         long t0 = System.nanoTime();
         AnonymizationResult res = job.run(p -> { });
         double copySecs = (System.nanoTime() - t0) / 1e9;
