@@ -119,6 +119,7 @@ public final class ArborServer implements AutoCloseable {
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),
                         new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl)));
         closers.push(api);
+        new dev.arbor.backend.iac.TerraformStateApi(db, auth).mount(api.router());
         executor.resumeUnfinished();
         Expiry expiry = new Expiry(db, executor, branches);
         closers.push(expiry);

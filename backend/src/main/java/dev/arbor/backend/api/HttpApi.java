@@ -127,6 +127,9 @@ public final class HttpApi implements AutoCloseable {
 
     private static String newRequestId() { return UUID.randomUUID().toString(); }
 
+    /** The router, for APIs that need raw bodies or their own body limit (Terraform state). */
+    public Router router() { return router; }
+
     /** Binds and returns the port actually bound. */
     public int listen(String host, int port) {
         server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port).setCompressionSupported(false))
