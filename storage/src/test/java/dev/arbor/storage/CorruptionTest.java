@@ -188,4 +188,121 @@ class CorruptionTest {
             assertThat(new String(FileTreeTest.read(store.fileTree(id), "/f"))).isEqualTo("first");
         }
     }
+
+    /** A timeline with {@code n} synced one-record changes to "/f" in its open log; the store is closed. */
+    private TimelineId syncedRecords(Path dir, int n) {
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            TimelineId id = store.createTimeline(null);
+            FileTree t = store.fileTree(id);
+            FileAttr a = t.create("/f", 0600);
+            for (int i = 0; i < n; i++) {
+                t.write(a.inode(), 0, ByteBuffer.wrap(("rec-" + i).getBytes()));
+                t.sync();
+            }
+            return id;
+        }
+    }
+
+    private static Path onlyLog(Path dir, TimelineId id) throws IOException {
+        try (Stream<Path> s = Files.list(dir.resolve("timelines").resolve(id.value()))) {
+            List<Path> logs = s.filter(p -> p.getFileName().toString().startsWith("log-")).toList();
+            assertThat(logs).hasSize(1);
+            return logs.get(0);
+        }
+    }
+
+    /** Offsets of each record in a log file, and the LSN of the last one (the record layout of Log). */
+    private static long[] recordOffsetsAndLastLsn(Path log) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(log));
+        List<Long> offs = new ArrayList<>();
+        long lastLsn = -1;
+        int pos = 0;
+        while (pos + 8 <= b.limit()) {
+            int len = b.getInt(pos);
+            if (len < 20 || pos + 8 + len > b.limit()) break;
+            offs.add((long) pos);
+            lastLsn = b.getLong(pos + 8);
+            pos += 8 + len;
+        }
+        long[] r = new long[offs.size() + 1];
+        for (int i = 0; i < offs.size(); i++) r[i] = offs.get(i);
+        r[offs.size()] = lastLsn;
+        return r;
+    }
+
+    @Test void damageInTheMiddleOfALogIsReportedNotTruncated() throws IOException {
+        Path dir = tmp.resolve("midlog");
+        TimelineId id = syncedRecords(dir, 6);
+        Path log = onlyLog(dir, id);
+        long[] offs = recordOffsetsAndLastLsn(log);
+        assertThat(offs.length - 1).as("records in the log").isGreaterThanOrEqualTo(6);
+        long victim = offs[offs.length - 4] + 30;  // inside a record with synced records after it
+        flip(log, victim, new Random(3));
+        long size = Files.size(log);
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(store.damaged()).containsKey(id);
+            assertThat(store.damaged().get(id)).contains("damaged at offset");
+            assertThatThrownBy(() -> store.fileTree(id)).isInstanceOf(StorageException.Corruption.class);
+        }
+        assertThat(Files.size(log)).as("a damaged log is kept for inspection, not cut").isEqualTo(size);
+    }
+
+    @Test void damagedLengthFieldInTheMiddleIsReported() throws IOException {
+        Path dir = tmp.resolve("midlen");
+        TimelineId id = syncedRecords(dir, 5);
+        Path log = onlyLog(dir, id);
+        long[] offs = recordOffsetsAndLastLsn(log);
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {  // length of the second record: huge
+            f.seek(offs[1]);
+            f.writeInt(0x7fff0000);
+        }
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(store.damaged()).containsKey(id);
+        }
+    }
+
+    @Test void tornTailAfterManyRecordsIsStillCutOff() throws IOException {
+        Path dir = tmp.resolve("torn");
+        TimelineId id = syncedRecords(dir, 5);
+        Path log = onlyLog(dir, id);
+        long[] offs = recordOffsetsAndLastLsn(log);
+        long lastStart = offs[offs.length - 2];
+        try (RandomAccessFile f = new RandomAccessFile(log.toFile(), "rw")) {  // half of the last record, then zero fill
+            long cut = lastStart + (f.length() - lastStart) / 2;
+            f.setLength(cut);
+            f.setLength(cut + 64 * 1024);
+        }
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(store.damaged()).isEmpty();
+            assertThat(new String(FileTreeTest.read(store.fileTree(id), "/f"))).isEqualTo("rec-3");
+            FileTree t = store.fileTree(id);  // appends continue after the cut
+            t.write(t.stat("/f").inode(), 0, ByteBuffer.wrap("rec-9".getBytes()));
+            t.sync();
+        }
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(new String(FileTreeTest.read(store.fileTree(id), "/f"))).isEqualTo("rec-9");
+        }
+    }
+
+    @Test void aFrozenLogThatEndsEarlyIsReported() throws IOException {
+        Path dir = tmp.resolve("frozen");
+        TimelineId id = syncedRecords(dir, 4);
+        Path log = onlyLog(dir, id);
+        long[] offs = recordOffsetsAndLastLsn(log);
+        long lastLsn = offs[offs.length - 1];
+        // A following log makes this one frozen: it was fsynced whole before the next started at lastLsn + 1.
+        Path next = log.resolveSibling(String.format("log-%016x", lastLsn + 1));
+        Files.createFile(next);
+        Path control = tmp.resolve("frozen-control");
+        copyTree(dir, control);  // opening flushes the frozen log away: check the healthy case on a copy
+        try (PageStore store = PageStore.open(control, StoreConfig.defaults())) {
+            assertThat(store.damaged()).as("a complete frozen log is fine").isEmpty();
+            assertThat(new String(FileTreeTest.read(store.fileTree(id), "/f"))).isEqualTo("rec-3");
+        }
+        flip(log, offs[offs.length - 2] + 30, new Random(5));  // its last record: looks like a torn tail
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            assertThat(store.damaged()).containsKey(id);
+            assertThat(store.damaged().get(id)).contains("were synced");
+        }
+    }
 }

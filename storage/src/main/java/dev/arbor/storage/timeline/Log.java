@@ -17,7 +17,8 @@ import java.util.zip.CRC32C;
  * A timeline's append-only durable log backing its open layer. One record per change:
  * <pre>[payload length][crc32c of payload][lsn][millis][n][(key, vlen (-1 = tombstone), value) * n]</pre>
  * Appends go to a user-space buffer; {@link #sync()} writes it out and fsyncs (concurrent syncs share
- * one fsync: group commit). On recovery a torn or failing tail record ends the log and is cut off.
+ * one fsync: group commit). On recovery a torn or failing tail record ends the log and is cut off;
+ * a bad record with valid records after it is reported as {@link StorageException.Corruption}.
  */
 public final class Log implements AutoCloseable {
     static final int BUFFER = 1 << 20;
@@ -71,38 +72,85 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Replays a log file: every valid record goes to {@code sink}; the first torn or failing record ends
-     * the log and the file is truncated there. Returns the log, open for appends.
+     * Replays a log file: every valid record goes to {@code sink}. A bad record at the end of the written
+     * region is a torn tail (a crash during an unsynced write): the file is truncated there. A bad record
+     * followed by a valid one is damage to written (possibly synced) records: nothing after it can be
+     * trusted to be complete, so recovery refuses the log with {@link StorageException.Corruption} and
+     * leaves the file as it is. Returns the log, open for appends.
      */
     static Log recover(Path p, long startLsn, Consumer<Record> sink) {
+        FileChannel ch = null;
         try {
-            FileChannel ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ);
+            ch = FileChannel.open(p, StandardOpenOption.WRITE, StandardOpenOption.READ);
             long size = ch.size(), pos = 0, last = startLsn - 1;
             ByteBuffer head = ByteBuffer.allocate(8);
-            CRC32C crc = new CRC32C();
             while (pos + 8 <= size) {
                 head.clear();
                 IoUtil.readFully(ch, head, pos);
-                int len = head.getInt(0), sum = head.getInt(4);
+                int len = head.getInt(0);
                 if (len < 20 || len > MAX_RECORD || pos + 8 + len > size) break;
                 ByteBuffer body = ByteBuffer.allocate(len);
                 IoUtil.readFully(ch, body, pos + 8);
-                crc.reset();
-                crc.update(body.array());
-                if ((int) crc.getValue() != sum) break;
-                body.flip();
-                Record r = decode(body);
-                if (r == null || r.lsn() <= last) break;
+                Record r = check(body, head.getInt(4), last);
+                if (r == null) break;
                 sink.accept(r);
                 last = r.lsn();
                 pos += 8 + len;
             }
-            if (pos < size) ch.truncate(pos);  // torn tail: never served, cut off so new records follow valid ones
+            if (pos < size) {
+                long next = nextValidRecord(ch, pos + 1, size, last);
+                if (next >= 0)
+                    throw new StorageException.Corruption("log " + p + " is damaged at offset " + pos
+                            + ": a valid record follows at offset " + next + " (records after LSN " + last + " would be lost)");
+                ch.truncate(pos);  // torn tail: never served, cut off so new records follow valid ones
+            }
             ch.force(true);  // what recovery served must stay served after another crash
             return new Log(p, startLsn, ch, pos, last);
         } catch (IOException e) {
+            closeQuietly(ch);
             throw IoUtil.io("recovery of log " + p, e);
+        } catch (RuntimeException e) {
+            closeQuietly(ch);
+            throw e;
         }
+    }
+
+    /** The record in {@code body} if its checksum matches, it decodes and its LSN is above {@code last}; else null. */
+    private static Record check(ByteBuffer body, int sum, long last) {
+        CRC32C crc = new CRC32C();
+        crc.update(body.duplicate().position(0));
+        if ((int) crc.getValue() != sum) return null;
+        Record r = decode(body.duplicate().position(0));
+        return r == null || r.lsn() <= last ? null : r;
+    }
+
+    /**
+     * Offset of the first valid record (checksum, decode, LSN above {@code last}) starting at or after
+     * {@code from}, or -1. A torn tail is followed only by zeros (preallocation) or the rest of the torn
+     * write, so this finds nothing there; a hit means records after the bad one were written.
+     */
+    private static long nextValidRecord(FileChannel ch, long from, long size, long last) throws IOException {
+        if (size - from < 8 + 20) return -1;
+        if (size - from > Integer.MAX_VALUE - 8) throw new IOException("log too large to scan: " + size);
+        ByteBuffer all = ByteBuffer.allocate((int) (size - from));
+        IoUtil.readFully(ch, all, from);
+        byte[] a = all.array();
+        ByteBuffer b = ByteBuffer.wrap(a);
+        for (int q = 0; q + 8 + 20 <= a.length; q++) {
+            if (a[q] == 0 && a[q + 1] == 0 && a[q + 2] == 0 && a[q + 3] == 0) continue;  // len 0: zero fill
+            int len = b.getInt(q);
+            if (len < 20 || len > MAX_RECORD || (long) q + 8 + len > a.length) continue;
+            long lsn = b.getLong(q + 8);
+            if (lsn <= last || lsn - last > (1L << 48)) continue;  // cheap filter before the checksum
+            Record r = check(ByteBuffer.wrap(a, q + 8, len).slice(), b.getInt(q + 4), last);
+            if (r != null) return from + q;
+        }
+        return -1;
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch == null) return;
+        try { ch.close(); } catch (IOException ignored) { }
     }
 
     private static Record decode(ByteBuffer b) {

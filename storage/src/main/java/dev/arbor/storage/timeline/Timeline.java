@@ -133,26 +133,42 @@ public final class Timeline {
         long headLsn = Math.max(Math.max(flushed, t.startLsn), m.floorLsn());
         List<OpenLayer> frozen = new ArrayList<>();
         OpenLayer open = null;
-        for (int i = 0; i < logs.size(); i++) {
-            Path p = logs.get(i);
-            long start = Long.parseUnsignedLong(p.getFileName().toString().substring(4), 16);
-            List<Log.Record> recs = new ArrayList<>();
-            Log log = Log.recover(p, start, recs::add);
-            OpenLayer layer = new OpenLayer(log);
-            for (Log.Record r : recs) {
-                t.times.add(r.millis(), r.lsn());
-                if (r.lsn() <= flushed) continue;
-                layer.add(r, Log.encode(r).length);
-                t.written.addAndGet(r.valueBytes());
-                headLsn = Math.max(headLsn, r.lsn());
+        List<Log> recovered = new ArrayList<>();
+        try {
+            for (int i = 0; i < logs.size(); i++) {
+                Path p = logs.get(i);
+                long start = logStart(p);
+                List<Log.Record> recs = new ArrayList<>();
+                Log log = Log.recover(p, start, recs::add);
+                recovered.add(log);
+                boolean last = i == logs.size() - 1;
+                // A log is frozen (fsynced whole) before the next one starts at its last LSN + 1: a frozen log
+                // that ends early lost synced records, which no crash can do.
+                if (!last) {
+                    long expected = logStart(logs.get(i + 1)) - 1;
+                    if (log.lastLsn() < expected && expected > flushed)
+                        throw new StorageException.Corruption("log " + p + " ends at LSN " + log.lastLsn()
+                                + " but its records up to " + expected + " were synced before " + logs.get(i + 1).getFileName() + " started");
+                }
+                OpenLayer layer = new OpenLayer(log);
+                for (Log.Record r : recs) {
+                    t.times.add(r.millis(), r.lsn());
+                    if (r.lsn() <= flushed) continue;
+                    layer.add(r, Log.encode(r).length);
+                    t.written.addAndGet(r.valueBytes());
+                    headLsn = Math.max(headLsn, r.lsn());
+                }
+                if (last) open = layer;
+                else if (!layer.isEmpty()) frozen.add(layer);
+                else {
+                    log.closeQuietly();
+                    try { Files.deleteIfExists(p); } catch (IOException ignored) { }
+                }
             }
-            boolean last = i == logs.size() - 1;
-            if (last) open = layer;
-            else if (!layer.isEmpty()) frozen.add(layer);
-            else {
-                log.closeQuietly();
-                try { Files.deleteIfExists(p); } catch (IOException ignored) { }
-            }
+        } catch (RuntimeException e) {
+            recovered.forEach(Log::closeQuietly);
+            layers.forEach(LayerFile::close);
+            throw e;
         }
         if (open == null) open = new OpenLayer(Log.create(dir, headLsn + 1));
         t.written.addAndGet(m.writtenBytes());
@@ -161,6 +177,10 @@ public final class Timeline {
         t.state = new State(null, m.ancestor() == null ? 0 : m.ancestorLsn(), open, List.copyOf(frozen), sorted(layers),
                 m.floorLsn(), m.floorMillis(), flushed);
         return t;
+    }
+
+    private static long logStart(Path log) {
+        return Long.parseUnsignedLong(log.getFileName().toString().substring(4), 16);
     }
 
     /** Wires the ancestor after all timelines are loaded. */

@@ -18,6 +18,10 @@ import java.util.Locale;
 public final class StorageBench {
     public static void main(String[] args) throws Exception {
         boolean quick = java.util.Arrays.asList(args).contains("--quick");
+        if (java.util.Arrays.asList(args).contains("--wal-sync")) {
+            WalSyncBench.main(args);
+            return;
+        }
         if (java.util.Arrays.asList(args).contains("--write-only")) {
             Collection<RunResult> w = run(WriteBenchmark.class, null);
             System.out.printf(Locale.ROOT, "write, sync every 8 x 8 KiB: native %.1f MB/s, store %.1f MB/s%n",
