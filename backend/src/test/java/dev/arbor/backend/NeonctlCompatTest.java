@@ -46,6 +46,11 @@ class NeonctlCompatTest {
     @AfterAll
     void stop() throws Exception {
         if (s != null) s.close();
+        if (home != null) {
+            try (var walk = Files.walk(home)) {
+                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
     }
 
     private Run neonctl(String... args) throws Exception {

@@ -29,6 +29,7 @@ public final class ApiBench {
     public static void main(String[] args) throws Exception {
         int clients = Integer.parseInt(System.getenv().getOrDefault("BENCH_CLIENTS", "50"));
         int seconds = Integer.parseInt(System.getenv().getOrDefault("BENCH_SECONDS", "60"));
+        int exit;
         try (TestServer s = TestServer.start(c -> c.withRateLimit(1_000_000).withQuotas(100, 10_000, 20), ComputeFactory.none())) {
             JsonObject p = s.createProject("bench");
             String pid = p.getJsonObject("project").getString("id");
@@ -103,9 +104,9 @@ public final class ApiBench {
                 System.out.println("timelines: " + timelines);
                 allOps.stream().map(o -> (JsonObject) o).filter(o -> !o.getString("status").equals("finished")).forEach(o -> System.out.println("  " + o.encode()));
             }
-            if (fiveXX || branches != 1 || timelines.size() != 1) System.exit(1);
-        }
-        System.exit(0);
+            exit = fiveXX || branches != 1 || timelines.size() != 1 ? 1 : 0;
+        }  // the server (and its metadata PostgreSQL) is closed before exiting
+        System.exit(exit);
     }
 
     private static double pct(List<Long> nanos, int p) {
