@@ -15,16 +15,22 @@ import java.util.zip.CRC32C;
 
 /**
  * A timeline's append-only durable log backing its open layer. One record per change:
- * <pre>[payload length][crc32c of payload][lsn][millis][n][(key, vlen (-1 = tombstone), value) * n]</pre>
+ * <pre>[payload length][crc32c of payload][lsn][millis][n | DURABLE][durable offset][(key, vlen (-1 = tombstone), value) * n]</pre>
+ * The durable offset (present when the DURABLE bit of n is set) is how much of this log had been fsynced
+ * when the record was appended: recovery uses it to tell damage of synced records from a torn tail.
  * Appends go to a user-space buffer; {@link #sync()} writes it out and fsyncs (concurrent syncs share
  * one fsync: group commit). On recovery a torn or failing tail record ends the log and is cut off;
  * a bad record with valid records after it is reported as {@link StorageException.Corruption}.
  */
 public final class Log implements AutoCloseable {
     static final int BUFFER = 1 << 20;
+    private static final int DURABLE = 1 << 30;
     private static final int MAX_RECORD = 512 << 20;
 
-    public record Record(long lsn, long millis, long[] keys, byte[][] values) {
+    /** @param durableUpTo bytes of the log that were fsynced when this record was appended (0: unknown) */
+    public record Record(long lsn, long millis, long[] keys, byte[][] values, long durableUpTo) {
+        public Record(long lsn, long millis, long[] keys, byte[][] values) { this(lsn, millis, keys, values, 0); }
+
         public long valueBytes() {
             long b = 0;
             for (byte[] v : values) b += v.length;
@@ -72,11 +78,12 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Replays a log file: every valid record goes to {@code sink}. A bad record at the end of the written
-     * region is a torn tail (a crash during an unsynced write): the file is truncated there. A bad record
-     * followed by a valid one is damage to written (possibly synced) records: nothing after it can be
-     * trusted to be complete, so recovery refuses the log with {@link StorageException.Corruption} and
-     * leaves the file as it is. Returns the log, open for appends.
+     * Replays a log file: every valid record goes to {@code sink}. A bad record in the unsynced part is a
+     * torn tail (a crash during an unsynced write; page writeback may even have stored later records
+     * but not this one): the file is truncated there. A bad record that a later valid record says was
+     * already fsynced (its durable offset lies beyond the bad record) is damage to synced records:
+     * recovery refuses the log with {@link StorageException.Corruption} and leaves the file as it is.
+     * Returns the log, open for appends.
      */
     static Log recover(Path p, long startLsn, Consumer<Record> sink) {
         FileChannel ch = null;
@@ -98,10 +105,10 @@ public final class Log implements AutoCloseable {
                 pos += 8 + len;
             }
             if (pos < size) {
-                long next = nextValidRecord(ch, pos + 1, size, last);
+                long next = laterRecordVouchingFor(ch, pos, size, last);
                 if (next >= 0)
-                    throw new StorageException.Corruption("log " + p + " is damaged at offset " + pos
-                            + ": a valid record follows at offset " + next + " (records after LSN " + last + " would be lost)");
+                    throw new StorageException.Corruption("log " + p + " is damaged at offset " + pos + ": the record at offset "
+                            + next + " says it was synced (synced records after LSN " + last + " would be lost)");
                 ch.truncate(pos);  // torn tail: never served, cut off so new records follow valid ones
             }
             ch.force(true);  // what recovery served must stay served after another crash
@@ -125,11 +132,11 @@ public final class Log implements AutoCloseable {
     }
 
     /**
-     * Offset of the first valid record (checksum, decode, LSN above {@code last}) starting at or after
-     * {@code from}, or -1. A torn tail is followed only by zeros (preallocation) or the rest of the torn
-     * write, so this finds nothing there; a hit means records after the bad one were written.
+     * Offset of a valid record (checksum, decode, LSN above {@code last}) after {@code bad} whose durable
+     * offset is beyond {@code bad}, i.e. one appended after the bad record's bytes were fsynced; or -1.
      */
-    private static long nextValidRecord(FileChannel ch, long from, long size, long last) throws IOException {
+    private static long laterRecordVouchingFor(FileChannel ch, long bad, long size, long last) throws IOException {
+        long from = bad + 1;
         if (size - from < 8 + 20) return -1;
         if (size - from > Integer.MAX_VALUE - 8) throw new IOException("log too large to scan: " + size);
         ByteBuffer all = ByteBuffer.allocate((int) (size - from));
@@ -143,7 +150,9 @@ public final class Log implements AutoCloseable {
             long lsn = b.getLong(q + 8);
             if (lsn <= last || lsn - last > (1L << 48)) continue;  // cheap filter before the checksum
             Record r = check(ByteBuffer.wrap(a, q + 8, len).slice(), b.getInt(q + 4), last);
-            if (r != null) return from + q;
+            if (r == null) continue;
+            if (r.durableUpTo() > bad) return from + q;
+            q += 8 + len - 1;  // valid but unsynced when written: keep looking after it
         }
         return -1;
     }
@@ -157,6 +166,12 @@ public final class Log implements AutoCloseable {
         try {
             long lsn = b.getLong(), millis = b.getLong();
             int n = b.getInt();
+            long durable = 0;
+            if (n >= 0 && (n & DURABLE) != 0) {
+                n &= ~DURABLE;
+                durable = b.getLong();
+                if (durable < 0) return null;
+            }
             if (n < 0 || n > b.remaining() / 12) return null;
             long[] keys = new long[n];
             byte[][] values = new byte[n][];
@@ -169,17 +184,19 @@ public final class Log implements AutoCloseable {
                     b.get(values[i]);
                 }
             }
-            return b.hasRemaining() ? null : new Record(lsn, millis, keys, values);
+            return b.hasRemaining() ? null : new Record(lsn, millis, keys, values, durable);
         } catch (RuntimeException e) {
             return null;
         }
     }
 
     static byte[] encode(Record r) {
-        int len = 20;
+        boolean durable = r.durableUpTo() > 0;
+        int len = durable ? 28 : 20;
         for (byte[] v : r.values()) len += 12 + v.length;
         ByteBuffer b = ByteBuffer.allocate(8 + len);
-        b.putInt(len).putInt(0).putLong(r.lsn()).putLong(r.millis()).putInt(r.keys().length);
+        b.putInt(len).putInt(0).putLong(r.lsn()).putLong(r.millis()).putInt(durable ? r.keys().length | DURABLE : r.keys().length);
+        if (durable) b.putLong(r.durableUpTo());
         for (int i = 0; i < r.keys().length; i++) {
             byte[] v = r.values()[i];
             b.putLong(r.keys()[i]);
@@ -272,6 +289,9 @@ public final class Log implements AutoCloseable {
     }
 
     long syncedLsn() { return syncedLsn; }
+
+    /** Bytes of this log known to be on disk (recorded in each new record, see {@link #recover}). */
+    long durablePos() { return syncedPos; }
 
     synchronized long lastLsn() { return lastLsn; }
 

@@ -234,9 +234,9 @@ public final class Timeline {
             lsn = ctx.nextLsn();
             long now = Math.max(ctx.nowMillis(), lastMillis);
             lastMillis = now;
-            Log.Record r = new Log.Record(lsn, now, keys, values);
-            byte[] enc = Log.encode(r);
             OpenLayer open = state.open;
+            Log.Record r = new Log.Record(lsn, now, keys, values, open.log.durablePos());
+            byte[] enc = Log.encode(r);
             open.log.append(enc, lsn);
             open.add(r, enc.length);
             times.add(now, lsn);
