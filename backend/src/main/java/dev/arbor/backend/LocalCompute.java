@@ -57,6 +57,7 @@ final class LocalCompute implements ComputeControl {
     @Override public void applyConfig(EndpointSpec endpoint) throws Exception { manager.applyConfig(endpoint); }
     @Override public void initTimeline(TimelineId timeline) throws Exception { manager.initTimeline(timeline); }
     @Override public void delete(EndpointSpec endpoint) throws Exception { manager.delete(endpoint); }
+    @Override public void copySchema(EndpointSpec source, EndpointSpec target) throws Exception { manager.copySchema(source, target); }
 
     @Override
     public void close() {

@@ -66,7 +66,7 @@ class BadInputTest {
             new Case("parent_timestamp in the future", "POST", "/projects/{P}/branches", "{\"branch\":{\"parent_timestamp\":\"2999-01-01T00:00:00Z\"}}", 400, "BAD_REQUEST", "in the future"),
             new Case("parent_lsn past the head", "POST", "/projects/{P}/branches", "{\"branch\":{\"parent_lsn\":\"FFFFFFF/FFFFFFFF\"}}", 400, "BAD_REQUEST", "after the parent's head"),
             new Case("expires_at in the past", "POST", "/projects/{P}/branches", "{\"branch\":{\"expires_at\":\"2001-01-01T00:00:00Z\"}}", 400, "BAD_REQUEST", "must be in the future"),
-            new Case("schema-only branch (not supported yet)", "POST", "/projects/{P}/branches", "{\"branch\":{\"init_source\":\"schema-only\"},\"endpoints\":[{\"type\":\"read_write\"}]}", 400, "BAD_REQUEST", "schema-only is not supported"),
+            new Case("schema-only branch from an unknown parent", "POST", "/projects/{P}/branches", "{\"branch\":{\"init_source\":\"schema-only\",\"parent_id\":\"br-unknown-1\"},\"endpoints\":[{\"type\":\"read_write\"}]}", 400, "BAD_REQUEST", "is not a branch of project"),
             new Case("unknown init_source", "POST", "/projects/{P}/branches", "{\"branch\":{\"init_source\":\"magic\"}}", 400, "BAD_REQUEST", "init_source"),
             new Case("branch quota exceeded", "POST", "/projects/{Z}/branches", "{\"branch\":{\"name\":\"one-more\"}}", 422, "BRANCHES_LIMIT_EXCEEDED", "limit of 6 branches"),
             new Case("endpoint quota exceeded", "POST", "/projects/{Z}/endpoints", "{\"endpoint\":{\"branch_id\":\"{ZB}\",\"type\":\"read_only\"}}", 422, "ENDPOINTS_LIMIT_EXCEEDED", "limit of 3 endpoints"),

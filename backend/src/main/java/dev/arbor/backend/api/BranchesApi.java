@@ -68,11 +68,6 @@ public final class BranchesApi implements Consumer<Routes> {
         if (!initSource.equals("parent-data") && !initSource.equals("schema-only")) {
             throw ApiException.badRequest("branch.init_source must be parent-data or schema-only, got " + Req.quote(initSource));
         }
-        if (initSource.equals("schema-only")) {
-            // copying only the schema needs pg_dump/restore between two running endpoints, which compute does not
-            // offer yet; refusing beats creating a branch that silently lacks the schema
-            throw ApiException.badRequest("branch.init_source schema-only is not supported by this server yet; use parent-data");
-        }
         Optional<Instant> expires = Req.time(in, "expires_at", "branch.expires_at");
         expires.ifPresent(BranchesApi::checkExpiry);
         List<EndpointRequest> eps = new ArrayList<>();
@@ -179,7 +174,7 @@ public final class BranchesApi implements Consumer<Routes> {
 
     private static void checkExpiry(Instant t) {
         if (!t.isAfter(Instant.now())) throw ApiException.badRequest("branch.expires_at must be in the future");
-        if (t.isAfter(Instant.now().plusSeconds(30L * 86400 * 12 * 10))) throw ApiException.badRequest("branch.expires_at is too far in the future");
+        if (t.isAfter(Instant.now().plusSeconds(30L * 86400))) throw ApiException.badRequest("branch.expires_at must be at most 30 days ahead");
     }
 
     private static void setAnnotation(Connection c, String branchId, JsonObject value) throws SQLException {
@@ -404,6 +399,7 @@ public final class BranchesApi implements Consumer<Routes> {
         lsn.ifPresent(l -> { if (!LSN.matcher(l).matches()) throw ApiException.badRequest("source_lsn must look like 0/16B3748"); });
         Optional<Instant> ts = Req.time(in, "source_timestamp", "source_timestamp");
         if (lsn.isPresent() && ts.isPresent()) throw ApiException.badRequest("give source_lsn or source_timestamp, not both");
+        ts.ifPresent(t -> { if (t.isAfter(Instant.now().plusSeconds(5))) throw ApiException.badRequest("source_timestamp is in the future"); });
         Optional<String> preserve = Req.str(in, "preserve_under_name", "preserve_under_name")
                 .map(n -> Names.displayName(n, "preserve_under_name", 256));
         if (sourceId.equals(id) && lsn.isEmpty() && ts.isEmpty()) {
@@ -418,6 +414,11 @@ public final class BranchesApi implements Consumer<Routes> {
             Branch b = Control.branch(c, projectId, id);
             Branch source = Branches.get(c, projectId, sourceId).orElseThrow(() -> ApiException.badRequest(
                     "source_branch_id " + sourceId + " is not a branch of project " + projectId));
+            if (!sourceId.equals(id) && b.parentId().isEmpty()) {
+                // a root (or schema-only) branch has no parent whose state it could take
+                throw ApiException.badRequest("branch " + id + " is a root branch" + (b.initSource().equals("schema-only")
+                        ? " (schema-only)" : "") + " and cannot be reset from another branch");
+            }
             List<Branch> children = Branches.children(c, id);
             if (!children.isEmpty() && preserve.isEmpty()) {
                 throw ApiException.badRequest("branch " + id + " has child branches; preserve_under_name is required");

@@ -409,6 +409,19 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         return " AND " + column + " NOT IN (" + String.join(", ", lits) + ")";
     }
 
+    /** The postgres of a running endpoint, for tooling that connects as the superuser over its socket. */
+    Optional<dev.arbor.backend.compute.process.PostgresServer> runningServer(String endpointId) {
+        Endpoint ep = endpoints.get(endpointId);
+        RunningCompute r = ep == null ? null : ep.running;
+        return r == null || !r.server().alive() ? Optional.empty() : Optional.of(r.server());
+    }
+
+    /** Copies {@code source}'s schema into {@code target} (see {@link SchemaCopy}). */
+    @Override
+    public void copySchema(EndpointSpec source, EndpointSpec target) throws IOException {
+        new SchemaCopy(this, config.pg()).copy(source, target);
+    }
+
     /** Runs SQL as the superuser on a running endpoint (tests, benchmarks, schema tooling). */
     public String adminSql(String endpointId, String database, String script) throws IOException {
         Endpoint ep = endpoints.get(endpointId);

@@ -30,6 +30,15 @@ public interface ComputeControl extends AutoCloseable {
      */
     default void initTimeline(dev.arbor.storage.TimelineId timeline) throws Exception {}
 
+    /**
+     * Fills {@code target} (a read_write spec on a fresh root timeline) with the schema, and the roles it
+     * needs, of {@code source} (a read_only spec on the parent's timeline); no rows. Both are private,
+     * short-lived endpoints that are deleted afterwards. Idempotent for a target that has no schema yet.
+     */
+    default void copySchema(EndpointSpec source, EndpointSpec target) throws Exception {
+        throw new UnsupportedOperationException("this compute cannot copy schemas");
+    }
+
     /** Removes everything the endpoint left behind; called after {@link #suspend}. */
     void delete(EndpointSpec endpoint) throws Exception;
 

@@ -164,7 +164,6 @@ public final class Steps {
     }
 
     private StepResult applySchema(Operation op) throws Exception {
-        if (!compute.available()) return StepResult.skipped(NoCompute.REASON + "; schema not copied");
-        throw new PermanentFailure("schema-only branches need the compute layer to copy the schema; not supported yet");
+        return new SchemaOnly(db, compute).run(op);
     }
 }

@@ -1,0 +1,293 @@
+package dev.arbor.backend;
+
+import dev.arbor.backend.TestServer.Res;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+
+import static dev.arbor.backend.TestServer.ok;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Issue 5's branch workflows end to end: the HTTP API, the page store and real PostgreSQL endpoints
+ * reached through the proxy with psql. Every workflow asserts the rows a client actually sees.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class BranchWorkflowsTest {
+    private TestServer s;
+
+    @BeforeAll
+    void start() throws Exception { s = TestServer.start(c -> c.withQuotas(100, 100, 50), LocalCompute.factory()); }
+
+    @AfterAll
+    void stop() throws Exception { if (s != null) s.close(); }
+
+    // ------------------------------------------------------------------ helpers
+
+    record Project(String id, String mainId) {}
+
+    private Project project(String name) {
+        JsonObject p = s.createProject(name);
+        return new Project(p.getJsonObject("project").getString("id"), p.getJsonObject("branch").getString("id"));
+    }
+
+    private String uri(Project p, String branchId) {
+        return ok(s.get("/projects/" + p.id() + "/connection_uri?branch_id=" + branchId
+                + "&database_name=neondb&role_name=neondb_owner")).json().getString("uri");
+    }
+
+    static String psql(String uri, String sql) throws Exception {
+        Process pr = new ProcessBuilder("psql", uri, "-v", "ON_ERROR_STOP=1", "-Atc", sql).redirectErrorStream(true).start();
+        String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        if (pr.waitFor() != 0) throw new AssertionError("psql failed: " + out);
+        return out;
+    }
+
+    /** Creates a branch with a read_write endpoint and waits until it runs. */
+    private String branchWithEndpoint(Project p, JsonObject branch) {
+        Res r = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", branch)
+                .put("endpoints", new JsonArray().add(new JsonObject().put("type", "read_write"))));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        awaitFinished(p, r.json().getJsonArray("operations"));
+        return r.json().getJsonObject("branch").getString("id");
+    }
+
+    private void awaitFinished(Project p, JsonArray ops) {
+        s.awaitOperations(p.id(), ops).forEach(o -> assertThat(o.getString("status")).as(o.encode()).isEqualTo("finished"));
+    }
+
+    private JsonObject branch(Project p, String id) { return ok(s.get("/projects/" + p.id() + "/branches/" + id)).obj("branch"); }
+
+    private JsonObject restore(Project p, String id, JsonObject body) {
+        Res r = s.post("/projects/" + p.id() + "/branches/" + id + "/restore", body);
+        assertThat(r.status()).as(r.toString()).isEqualTo(200);
+        awaitFinished(p, r.json().getJsonArray("operations"));
+        return r.json();
+    }
+
+    /** The store stamps WAL with wall-clock time as it lands; leave clear air on both sides of a mark. */
+    private static Instant markBetweenCommits() {
+        TestServer.sleep(300);
+        Instant t = Instant.now();
+        TestServer.sleep(300);
+        return t;
+    }
+
+    // ------------------------------------------------------------------ workflows
+
+    @Test
+    void branchAtTimestampBetweenTwoCommitsSeesExactlyTheFirst() throws Exception {
+        Project p = project("at-time");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
+        Instant between = markBetweenCommits();
+        psql(main, "INSERT INTO t VALUES (2)");
+
+        String b = branchWithEndpoint(p, new JsonObject().put("name", "at-ts").put("parent_timestamp", between.toString()));
+        assertThat(psql(uri(p, b), "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1");
+        assertThat(branch(p, b).getString("parent_timestamp")).isNotNull();
+        // the parent still has both, and the branch diverges on its own
+        psql(uri(p, b), "INSERT INTO t VALUES (10)");
+        assertThat(psql(main, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
+
+        // at an LSN: branch LSNs are the page store's (a branch reports where it starts as parent_lsn)
+        psql(main, "INSERT INTO t VALUES (3)");
+        String lsn = branch(p, s.createBranch(p.id(), new JsonObject().put("name", "probe")).getJsonObject("branch").getString("id"))
+                .getString("parent_lsn");
+        assertThat(lsn).isNotNull();
+        psql(main, "INSERT INTO t VALUES (4)");
+        String atLsn = branchWithEndpoint(p, new JsonObject().put("name", "at-lsn").put("parent_lsn", lsn));
+        assertThat(psql(uri(p, atLsn), "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2,3");
+        assertThat(branch(p, atLsn).getString("parent_lsn")).isEqualTo(lsn);
+
+        // from the head: everything
+        String head = branchWithEndpoint(p, new JsonObject().put("name", "at-head"));
+        assertThat(psql(uri(p, head), "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2,3,4");
+    }
+
+    @Test
+    void outOfWindowBranchPointsAreRefusedWithTheBounds() {
+        Project p = project("window");
+        Res before = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", new JsonObject()
+                .put("parent_timestamp", Instant.now().minus(30, ChronoUnit.DAYS).toString())));
+        assertThat(before.status()).as(before.toString()).isEqualTo(400);
+        assertThat(before.json().getString("message")).contains("before the parent's history window (starts at");
+        Res future = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", new JsonObject()
+                .put("parent_timestamp", Instant.now().plus(1, ChronoUnit.HOURS).toString())));
+        assertThat(future.status()).as(future.toString()).isEqualTo(400);
+        assertThat(future.json().getString("message")).contains("future");
+        Res lsn = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", new JsonObject()
+                .put("parent_lsn", "FF/0")));
+        assertThat(lsn.status()).as(lsn.toString()).isEqualTo(400);
+        assertThat(lsn.json().getString("message")).contains("after the parent's head");
+        assertThat(ok(s.get("/projects/" + p.id() + "/branches/count")).json().getInteger("count")).isEqualTo(1);
+    }
+
+    @Test
+    void resetFromParentKeepsTheConnectionStringAndTakesTheParentsState() throws Exception {
+        Project p = project("reset");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
+        String dev = branchWithEndpoint(p, new JsonObject().put("name", "dev"));
+        String devUri = uri(p, dev);
+        psql(devUri, "INSERT INTO t VALUES (100); CREATE TABLE scratch(y int)");
+        psql(main, "INSERT INTO t VALUES (2)");
+
+        JsonObject out = restore(p, dev, new JsonObject().put("source_branch_id", p.mainId()));
+        assertThat(out.getJsonObject("branch").getString("id")).isEqualTo(dev);
+        assertThat(uri(p, dev)).isEqualTo(devUri);
+        assertThat(psql(devUri, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
+        assertThat(psql(devUri, "SELECT count(*) FROM pg_tables WHERE tablename = 'scratch'")).isEqualTo("0");
+        JsonObject after = branch(p, dev);
+        assertThat(after.getString("last_reset_at")).isNotNull();
+        assertThat(after.getString("parent_id")).isEqualTo(p.mainId());
+        assertThat(after.getString("current_state")).isEqualTo("ready");
+
+        // a branch with children cannot be reset (without keeping its old state)
+        String child = s.createBranch(p.id(), new JsonObject().put("name", "dev-child").put("parent_id", dev))
+                .getJsonObject("branch").getString("id");
+        Res refused = s.post("/projects/" + p.id() + "/branches/" + dev + "/restore", new JsonObject().put("source_branch_id", p.mainId()));
+        assertThat(refused.status()).as(refused.toString()).isBetween(400, 499);
+        assertThat(refused.json().getString("message")).contains("child branches");
+        assertThat(psql(devUri, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
+
+        // deleting a branch with children: 409 naming the child
+        Res del = s.delete("/projects/" + p.id() + "/branches/" + dev);
+        assertThat(del.status()).as(del.toString()).isEqualTo(409);
+        assertThat(del.json().getString("message")).contains(child);
+    }
+
+    @Test
+    void restoreToAPointInTimeKeepsTheOldStateAsBackup() throws Exception {
+        Project p = project("pitr");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE TABLE orders(id int primary key, v text); INSERT INTO orders VALUES (1, 'good')");
+        Instant good = markBetweenCommits();
+        psql(main, "DELETE FROM orders; INSERT INTO orders VALUES (2, 'bad')");
+
+        JsonObject out = restore(p, p.mainId(), new JsonObject().put("source_branch_id", p.mainId())
+                .put("source_timestamp", good.toString()).put("preserve_under_name", "main_old_backup"));
+        assertThat(out.getJsonObject("branch").getString("id")).isEqualTo(p.mainId());
+        assertThat(uri(p, p.mainId())).isEqualTo(main);
+        assertThat(psql(main, "SELECT string_agg(id || v, ',') FROM orders")).isEqualTo("1good");
+
+        // the pre-restore state lives on as the backup branch, which is now the restored branch's parent
+        JsonArray all = ok(s.get("/projects/" + p.id() + "/branches")).json().getJsonArray("branches");
+        JsonObject backup = all.stream().map(JsonObject.class::cast).filter(b -> b.getString("name").equals("main_old_backup"))
+                .findFirst().orElseThrow();
+        assertThat(branch(p, p.mainId()).getString("parent_id")).isEqualTo(backup.getString("id"));
+        assertThat(branch(p, p.mainId()).getBoolean("default")).isTrue();
+        String backupId = backup.getString("id");
+        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
+                new JsonObject().put("branch_id", backupId).put("type", "read_write")));
+        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
+        awaitFinished(p, ep.json().getJsonArray("operations"));
+        assertThat(psql(uri(p, backupId), "SELECT string_agg(id || v, ',') FROM orders")).isEqualTo("2bad");
+
+        // bad input: before the window, in the future; nothing changes
+        Res old = s.post("/projects/" + p.id() + "/branches/" + p.mainId() + "/restore", new JsonObject()
+                .put("source_branch_id", p.mainId()).put("source_timestamp", Instant.now().minus(30, ChronoUnit.DAYS).toString())
+                .put("preserve_under_name", "x1"));
+        assertThat(old.status()).as(old.toString()).isEqualTo(400);
+        assertThat(old.json().getString("message")).contains("history window");
+        Res future = s.post("/projects/" + p.id() + "/branches/" + p.mainId() + "/restore", new JsonObject()
+                .put("source_branch_id", p.mainId()).put("source_timestamp", Instant.now().plus(1, ChronoUnit.HOURS).toString())
+                .put("preserve_under_name", "x2"));
+        assertThat(future.status()).as(future.toString()).isEqualTo(400);
+        assertThat(future.json().getString("message")).contains("future");
+        assertThat(ok(s.get("/projects/" + p.id() + "/branches/count")).json().getInteger("count")).isEqualTo(2);
+        assertThat(psql(main, "SELECT string_agg(id || v, ',') FROM orders")).isEqualTo("1good");
+    }
+
+    @Test
+    void protectedBranchesCannotBeDeletedOrResetAndExpiryIsChecked() throws Exception {
+        Project p = project("protect");
+        String prot = s.createBranch(p.id(), new JsonObject().put("name", "prod-like").put("protected", true))
+                .getJsonObject("branch").getString("id");
+        Res del = s.delete("/projects/" + p.id() + "/branches/" + prot);
+        assertThat(del.status()).as(del.toString()).isEqualTo(409);
+        assertThat(del.json().getString("message")).contains("protected");
+        Res reset = s.post("/projects/" + p.id() + "/branches/" + prot + "/restore", new JsonObject().put("source_branch_id", p.mainId()));
+        assertThat(reset.status()).as(reset.toString()).isEqualTo(409);
+
+        // expires_at: in the past or more than 30 days ahead is refused, with nothing created
+        for (Instant bad : new Instant[]{Instant.now().minusSeconds(60), Instant.now().plus(31, ChronoUnit.DAYS)}) {
+            Res r = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", new JsonObject()
+                    .put("name", "bad-expiry").put("expires_at", bad.toString())));
+            assertThat(r.status()).as(r.toString()).isEqualTo(400);
+            assertThat(r.json().getString("message")).contains("expires_at");
+        }
+        assertThat(ok(s.get("/projects/" + p.id() + "/branches/count")).json().getInteger("count")).isEqualTo(2);
+
+        // rename, then set as default; the old default can then be deleted once it has no children
+        ok(s.patch("/projects/" + p.id() + "/branches/" + prot, new JsonObject().put("branch", new JsonObject().put("name", "prod"))));
+        assertThat(branch(p, prot).getString("name")).isEqualTo("prod");
+        ok(s.post("/projects/" + p.id() + "/branches/" + prot + "/set_as_default", null));
+        assertThat(branch(p, prot).getBoolean("default")).isTrue();
+        assertThat(branch(p, p.mainId()).getBoolean("default")).isFalse();
+    }
+
+    @Test
+    void expiredBranchIsDeletedWithItsEndpoint() throws Exception {
+        Project p = project("expiry");
+        String b = branchWithEndpoint(p, new JsonObject().put("name", "temp")
+                .put("expires_at", Instant.now().plusSeconds(3).toString()));
+        assertThat(psql(uri(p, b), "SELECT 1")).isEqualTo("1");
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (s.get("/projects/" + p.id() + "/branches/" + b).status() != 404) {
+            if (System.nanoTime() > deadline) throw new AssertionError("expired branch still there: " + branch(p, b));
+            TestServer.sleep(200);
+        }
+        JsonArray eps = ok(s.get("/projects/" + p.id() + "/endpoints")).json().getJsonArray("endpoints");
+        assertThat(eps.stream().map(JsonObject.class::cast).map(e -> e.getString("branch_id"))).doesNotContain(b);
+    }
+
+    @Test
+    void schemaOnlyBranchHasTheParentsSchemaAndNoRows() throws Exception {
+        Project p = project("schema-only");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE EXTENSION citext; CREATE TYPE mood AS ENUM ('ok', 'sad');"
+                + " CREATE TABLE people(id serial primary key, email citext unique, m mood not null);"
+                + " CREATE FUNCTION shout(t text) RETURNS text LANGUAGE sql AS $$ SELECT upper(t) $$;"
+                + " CREATE VIEW sad_people AS SELECT * FROM people WHERE m = 'sad';"
+                + " CREATE ROLE app_reader NOLOGIN; GRANT SELECT ON people TO app_reader;"
+                + " INSERT INTO people(email, m) SELECT 'u' || g || '@x', 'ok' FROM generate_series(1, 500) g");
+
+        String b = branchWithEndpoint(p, new JsonObject().put("name", "schema").put("init_source", "schema-only"));
+        String bu = uri(p, b);
+        assertThat(psql(bu, "SELECT count(*) FROM people")).isEqualTo("0");
+        assertThat(psql(bu, "SELECT count(*) FROM sad_people")).isEqualTo("0");
+        assertThat(psql(bu, "SELECT shout('hi')")).isEqualTo("HI");
+        assertThat(psql(bu, "SELECT string_agg(e::text, ',' ORDER BY e) FROM unnest(enum_range(NULL::mood)) e")).isEqualTo("ok,sad");
+        assertThat(psql(bu, "SELECT extname FROM pg_extension WHERE extname = 'citext'")).isEqualTo("citext");
+        assertThat(psql(bu, "SELECT has_table_privilege('app_reader', 'people', 'SELECT')")).isEqualTo("t");
+        // usable: the sequence starts over, constraints hold, the owner writes
+        psql(bu, "INSERT INTO people(email, m) VALUES ('A@x', 'sad')");
+        assertThat(psql(bu, "SELECT id || ' ' || email FROM sad_people")).isEqualTo("1 A@x");
+        assertThat(psql(main, "SELECT count(*) FROM people")).isEqualTo("500");
+
+        JsonObject br = branch(p, b);
+        assertThat(br.getString("init_source")).isEqualTo("schema-only");
+        assertThat(br.containsKey("parent_id")).as(br.encode()).isFalse();
+        Res reset = s.post("/projects/" + p.id() + "/branches/" + b + "/restore", new JsonObject().put("source_branch_id", p.mainId()));
+        assertThat(reset.status()).as(reset.toString()).isEqualTo(400);
+        assertThat(reset.json().getString("message")).contains("root branch");
+        assertThat(psql(bu, "SELECT count(*) FROM people")).isEqualTo("1");
+        // a root branch (the project's first) cannot be reset either
+        Res root = s.post("/projects/" + p.id() + "/branches/" + p.mainId() + "/restore", new JsonObject().put("source_branch_id", b));
+        assertThat(root.status()).as(root.toString()).isEqualTo(400);
+        assertThat(psql(main, "SELECT count(*) FROM people")).isEqualTo("500");
+
+        Res unknown = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", new JsonObject()
+                .put("init_source", "schema-only").put("parent_id", "br-no-such-1")));
+        assertThat(unknown.status()).as(unknown.toString()).isEqualTo(400);
+        assertThat(unknown.json().getString("message")).contains("br-no-such-1");
+    }
+}
