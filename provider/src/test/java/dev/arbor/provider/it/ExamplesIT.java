@@ -26,6 +26,7 @@ class ExamplesIT extends Acceptance {
         Terraform.packageDir(); // fails loudly when terraform or the zip is missing
         Path root = Path.of(System.getProperty("arbor.repo.root", "..")).toAbsolutePath().normalize();
         Path tmp = Files.createTempDirectory("arbor-examples-");
+        Terraform.CREATED_EXTRA.add(tmp);
         Path zip = Path.of(System.getProperty("arbor.provider.zip"));
         Path mirror = Files.createDirectories(tmp.resolve("mirror/registry.terraform.io/arbordb/arbor"));
         Files.copy(zip, mirror.resolve(zip.getFileName()));

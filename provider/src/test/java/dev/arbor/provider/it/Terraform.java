@@ -58,6 +58,7 @@ public final class Terraform {
                 throw new IllegalStateException("provider package " + zip + " is not built; run ./mvnw -pl provider package");
             }
             Path root = Files.createTempDirectory("arbor-tf-");
+            CREATED.add(root);
             Path pkg = Files.createDirectories(root.resolve("pkg"));
             Process p = new ProcessBuilder("unzip", "-q", zip.toAbsolutePath().toString(), "-d", pkg.toString())
                     .inheritIO().start();
@@ -76,10 +77,31 @@ public final class Terraform {
         return packageDir;
     }
 
+    private static final List<Path> CREATED = new java.util.concurrent.CopyOnWriteArrayList<>();
+    static final List<Path> CREATED_EXTRA = CREATED;
+
+    static {
+        // Workspaces (state, TF_LOG files) are removed when the test JVM exits; -Darbor.it.keep=true keeps them.
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (!Boolean.getBoolean("arbor.it.keep")) {
+                CREATED.forEach(Terraform::deleteTree);
+            }
+        }));
+    }
+
+    static void deleteTree(Path root) {
+        try (var files = Files.walk(root)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        } catch (IOException ignored) {
+            // best effort
+        }
+    }
+
     /** A fresh working directory holding {@code main.tf}. */
     public static Path workspace(String mainTf) throws IOException, InterruptedException {
         packageDir();
         Path dir = Files.createTempDirectory("arbor-ws-");
+        CREATED.add(dir);
         write(dir, mainTf);
         return dir;
     }
