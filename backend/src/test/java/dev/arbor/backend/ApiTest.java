@@ -170,10 +170,15 @@ class ApiTest {
 
         // rename, protect, expiry set (at most 30 days ahead) and clear
         Instant soon = Instant.now().plus(java.time.Duration.ofDays(7)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-        JsonObject upd = ok(s.patch(base + "/" + dev, new JsonObject().put("branch", new JsonObject().put("name", "dev-bob")
-                .put("protected", true).put("expires_at", soon.toString())))).json();
-        assertThat(upd.getJsonObject("branch").getString("name")).isEqualTo("dev-bob");
-        assertThat(upd.getJsonObject("branch").getBoolean("protected")).isTrue();
+        JsonObject prot = ok(s.patch(base + "/" + dev, new JsonObject().put("branch", new JsonObject().put("name", "dev-bob")
+                .put("protected", true)))).json();
+        assertThat(prot.getJsonObject("branch").getString("name")).isEqualTo("dev-bob");
+        assertThat(prot.getJsonObject("branch").getBoolean("protected")).isTrue();
+        // a protected branch cannot expire
+        assertThat(s.patch(base + "/" + dev, new JsonObject().put("branch", new JsonObject().put("expires_at", soon.toString()))).status())
+                .isEqualTo(400);
+        JsonObject upd = ok(s.patch(base + "/" + dev, new JsonObject().put("branch", new JsonObject()
+                .put("protected", false).put("expires_at", soon.toString())))).json();
         assertThat(upd.getJsonObject("branch").getString("expires_at")).isEqualTo(soon.toString());
         JsonObject cleared = ok(s.patch(base + "/" + dev, new JsonObject().put("branch", new JsonObject().put("expires_at", (Object) null)
                 .put("protected", false)))).obj("branch");

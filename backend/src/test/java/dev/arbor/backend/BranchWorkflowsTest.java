@@ -290,4 +290,34 @@ class BranchWorkflowsTest {
         assertThat(unknown.status()).as(unknown.toString()).isEqualTo(400);
         assertThat(unknown.json().getString("message")).contains("br-no-such-1");
     }
+
+    /** docs/recipes/agent-checkpoints.md, step by step. */
+    @Test
+    void agentCheckpointsRollBackAndPromote() throws Exception {
+        Project p = project("agent");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE TABLE accounts(id int primary key, owner text); INSERT INTO accounts VALUES (1,'a'),(2,'b'),(3,'c')");
+        String cp1 = s.createBranch(p.id(), new JsonObject().put("name", "checkpoint-1")).getJsonObject("branch").getString("id");
+        psql(main, "INSERT INTO accounts VALUES (4,'d')");
+        String cp2 = s.createBranch(p.id(), new JsonObject().put("name", "checkpoint-2")).getJsonObject("branch").getString("id");
+
+        // the risky migration goes wrong
+        psql(main, "ALTER TABLE accounts DROP COLUMN owner; DELETE FROM accounts WHERE id > 1");
+        assertThat(psql(main, "SELECT count(*) FROM accounts")).isEqualTo("1");
+
+        // roll back: main takes checkpoint-2's state, same connection string, the failed state kept
+        restore(p, p.mainId(), new JsonObject().put("source_branch_id", cp2).put("preserve_under_name", "main-failed-migration"));
+        assertThat(uri(p, p.mainId())).isEqualTo(main);
+        assertThat(psql(main, "SELECT string_agg(id || owner, ',' ORDER BY id) FROM accounts")).isEqualTo("1a,2b,3c,4d");
+
+        // promote the earlier checkpoint: it becomes the project's default branch
+        ok(s.post("/projects/" + p.id() + "/branches/" + cp1 + "/set_as_default", null));
+        assertThat(branch(p, cp1).getBoolean("default")).isTrue();
+        assertThat(branch(p, p.mainId()).getBoolean("default")).isFalse();
+        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
+                new JsonObject().put("branch_id", cp1).put("type", "read_write")));
+        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
+        awaitFinished(p, ep.json().getJsonArray("operations"));
+        assertThat(psql(uri(p, cp1), "SELECT string_agg(id || owner, ',' ORDER BY id) FROM accounts")).isEqualTo("1a,2b,3c");
+    }
 }

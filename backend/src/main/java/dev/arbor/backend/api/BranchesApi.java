@@ -70,6 +70,7 @@ public final class BranchesApi implements Consumer<Routes> {
         }
         Optional<Instant> expires = Req.time(in, "expires_at", "branch.expires_at");
         expires.ifPresent(BranchesApi::checkExpiry);
+        if (prot && expires.isPresent()) throw ApiException.badRequest("a protected branch cannot have expires_at");
         List<EndpointRequest> eps = new ArrayList<>();
         JsonArray epsIn = Req.arr(body, "endpoints", "endpoints").orElse(new JsonArray());
         int rw = 0;
@@ -132,6 +133,14 @@ public final class BranchesApi implements Consumer<Routes> {
             Branches.insert(c, b);
             setAnnotation(c, id, annotation);
             Roles.copy(c, parent.id(), id, now);
+            if (parent.isProtected()) {
+                // a protected branch's credentials never carry over to its children
+                for (Roles.Role r : Roles.byBranch(c, id)) {
+                    if (r.passwordEnc().isPresent()) {
+                        Roles.setPassword(c, id, r.name(), ctl.secrets().encrypt(dev.arbor.backend.meta.Secrets.newPassword()), now);
+                    }
+                }
+            }
             Databases.copy(c, parent.id(), id, now);
             if (schemaOnly) {
                 ops.add(c, OperationAction.create_timeline, projectId, id, null,
@@ -293,6 +302,10 @@ public final class BranchesApi implements Consumer<Routes> {
                     b.timelineId(), b.currentState(), b.pendingState(), b.stateChangedAt(), b.isDefault(), prot.orElse(b.isProtected()),
                     b.initSource(), clearExpiry ? Optional.empty() : expires.or(b::expiresAt), b.lastResetAt(), b.logicalSize(),
                     b.createdAt(), Instant.now());
+            if (u.expiresAt().isPresent() && (u.isDefault() || u.isProtected() || !Branches.children(c, id).isEmpty())) {
+                throw ApiException.badRequest("branch " + id + " is " + (u.isDefault() ? "the default branch" : u.isProtected()
+                        ? "protected" : "a parent of other branches") + " and cannot have expires_at");
+            }
             Branches.update(c, u);
             return Reply.ok(new JsonObject().put("branch", ctl.views().branch(u)).put("operations", ops.json(ctl.views())));
         });
@@ -414,10 +427,10 @@ public final class BranchesApi implements Consumer<Routes> {
             Branch b = Control.branch(c, projectId, id);
             Branch source = Branches.get(c, projectId, sourceId).orElseThrow(() -> ApiException.badRequest(
                     "source_branch_id " + sourceId + " is not a branch of project " + projectId));
-            if (!sourceId.equals(id) && b.parentId().isEmpty()) {
-                // a root (or schema-only) branch has no parent whose state it could take
+            if (!sourceId.equals(id) && b.parentId().isEmpty() && preserve.isEmpty()) {
+                // a root (or schema-only) branch has no parent to reset to; restoring it from another branch keeps a backup
                 throw ApiException.badRequest("branch " + id + " is a root branch" + (b.initSource().equals("schema-only")
-                        ? " (schema-only)" : "") + " and cannot be reset from another branch");
+                        ? " (schema-only)" : "") + " and cannot be reset; restore it from another branch with preserve_under_name");
             }
             List<Branch> children = Branches.children(c, id);
             if (!children.isEmpty() && preserve.isEmpty()) {
@@ -472,7 +485,9 @@ public final class BranchesApi implements Consumer<Routes> {
                     .put("parent_timeline", sourceTl.value()).put("point", Steps.point(point)));
             for (Endpoint e : running) ops.add(c, OperationAction.start_compute, projectId, id, e.id(), null);
             Branch u = new Branch(b.id(), b.projectId(), b.name(), Optional.of(newParent), lsn, ts, b.timelineId(),
-                    "resetting", Optional.of("ready"), now, b.isDefault(), b.isProtected(), b.initSource(), b.expiresAt(),
+                    "resetting", Optional.of("ready"), now, b.isDefault(), b.isProtected(), b.initSource(),
+                    // a reset restarts the expiry timer: the same time to live, counted from now
+                    b.expiresAt().isPresent() ? Optional.of(now.plus(java.time.Duration.between(b.createdAt(), b.expiresAt().get()))) : Optional.empty(),
                     Optional.of(now), b.logicalSize(), b.createdAt(), now);
             Branches.update(c, u);
             return Reply.ok(new JsonObject().put("branch", ctl.views().branch(u)).put("operations", ops.json(ctl.views())));
