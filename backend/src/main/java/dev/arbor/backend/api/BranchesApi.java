@@ -50,9 +50,15 @@ public final class BranchesApi implements Consumer<Routes> {
 
     private record EndpointRequest(String type, JsonObject in) {}
 
-    private Reply create(Req req) {
+    /** Lets {@link AnonymizedBranchesApi} add its rows and operations to the schema-only branch being created. */
+    interface CreateHook {
+        void afterSchema(Connection c, Branch branch, Branch parent, OpBatch ops) throws SQLException;
+    }
+
+    private Reply create(Req req) { return create(req, req.body(), null); }
+
+    Reply create(Req req, JsonObject body, CreateHook hook) {
         String projectId = req.project();
-        JsonObject body = req.body();
         JsonObject in = Req.obj(body, "branch", "branch").orElse(new JsonObject());
         Optional<String> name = Req.str(in, "name", "branch.name").map(n -> Names.displayName(n, "branch.name", 256));
         Optional<String> parentId = Req.str(in, "parent_id", "branch.parent_id");
@@ -158,6 +164,7 @@ public final class BranchesApi implements Consumer<Routes> {
             if (schemaOnly) {
                 ops.add(c, OperationAction.apply_schema_from_branch, projectId, id, null, new JsonObject().put("source_branch_id", parent.id()));
             }
+            if (hook != null) hook.afterSchema(c, b, parent, ops);
             for (Endpoint ep : created) ops.add(c, OperationAction.start_compute, projectId, id, ep.id(), null);
             Views v = ctl.views();
             var roles = Roles.byBranch(c, id);
@@ -425,6 +432,7 @@ public final class BranchesApi implements Consumer<Routes> {
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
             Branch b = Control.branch(c, projectId, id);
+            if (dev.arbor.backend.meta.AnonymizedBranches.isAnonymized(c, id)) throw ApiException.badRequest("cannot restore anonymized branches");
             Branch source = Branches.get(c, projectId, sourceId).orElseThrow(() -> ApiException.badRequest(
                     "source_branch_id " + sourceId + " is not a branch of project " + projectId));
             if (!sourceId.equals(id) && b.parentId().isEmpty() && preserve.isEmpty()) {

@@ -422,6 +422,12 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         new SchemaCopy(this, config.pg()).copy(source, target);
     }
 
+    /** Superuser JDBC to two private endpoints for an anonymization (see {@link SuperuserAccess}). */
+    @Override
+    public void withSuperuser(EndpointSpec source, EndpointSpec target, JdbcWork work) throws Exception {
+        new SuperuserAccess(this).run(source, target, work);
+    }
+
     /** Runs SQL as the superuser on a running endpoint (tests, benchmarks, schema tooling). */
     public String adminSql(String endpointId, String database, String script) throws IOException {
         Endpoint ep = endpoints.get(endpointId);

@@ -39,6 +39,22 @@ public interface ComputeControl extends AutoCloseable {
         throw new UnsupportedOperationException("this compute cannot copy schemas");
     }
 
+    /** Opens a superuser JDBC connection to one database of a private endpoint. */
+    @FunctionalInterface
+    interface SuperuserJdbc { java.sql.Connection connect(String database) throws java.sql.SQLException; }
+
+    @FunctionalInterface
+    interface JdbcWork { void run(SuperuserJdbc source, SuperuserJdbc target) throws Exception; }
+
+    /**
+     * Runs {@code work} with superuser JDBC access to two private read_write endpoints (an anonymization
+     * copies {@code source} into {@code target}); both are deleted afterwards, and the one-off password is
+     * removed from the target first.
+     */
+    default void withSuperuser(EndpointSpec source, EndpointSpec target, JdbcWork work) throws Exception {
+        throw new UnsupportedOperationException("this compute cannot run anonymization jobs");
+    }
+
     /** Removes everything the endpoint left behind; called after {@link #suspend}. */
     void delete(EndpointSpec endpoint) throws Exception;
 

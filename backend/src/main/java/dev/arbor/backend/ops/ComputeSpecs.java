@@ -22,6 +22,9 @@ public final class ComputeSpecs implements EndpointRegistry {
     private final Db db;
     private final Secrets secrets;
 
+    /** The server's secret box (the anonymization step decrypts masking keys with it). */
+    public Secrets secrets() { return secrets; }
+
     public ComputeSpecs(Db db, Secrets secrets) {
         this.db = db;
         this.secrets = secrets;
@@ -31,6 +34,11 @@ public final class ComputeSpecs implements EndpointRegistry {
     public Optional<EndpointSpec> spec(String endpointId) {
         return db.tx(c -> {
             Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
+            // the proxy wakes endpoints through here: none of an anonymized branch may serve half-masked data
+            if (e.isPresent() && dev.arbor.backend.meta.AnonymizedBranches.get(c, e.get().branchId())
+                    .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()) {
+                throw new IllegalStateException("branch " + e.get().branchId() + " is being anonymized; connect again when it is anonymized");
+            }
             return e.isEmpty() ? Optional.empty() : build(c, e.get());
         });
     }

@@ -45,6 +45,7 @@ public final class Steps {
         m.put(OperationAction.apply_config, this::applyConfig);
         m.put(OperationAction.delete_compute, this::deleteCompute);
         m.put(OperationAction.apply_schema_from_branch, this::applySchema);
+        m.put(OperationAction.anonymize_branch, op -> new AnonymizeStep(db, storage, compute, specs.secrets()).run(op));
         return m;
     }
 

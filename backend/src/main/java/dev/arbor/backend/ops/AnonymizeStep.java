@@ -1,0 +1,135 @@
+package dev.arbor.backend.ops;
+
+import dev.arbor.backend.anon.AnonymizationJob;
+import dev.arbor.backend.anon.AnonymizationResult;
+import dev.arbor.backend.anon.MaskingException;
+import dev.arbor.backend.anon.MaskingKey;
+import dev.arbor.backend.anon.MaskingRule;
+import dev.arbor.backend.meta.AnonymizedBranches;
+import dev.arbor.backend.meta.AnonymizedBranches.State;
+import dev.arbor.backend.meta.Branches;
+import dev.arbor.backend.meta.Branches.Branch;
+import dev.arbor.backend.meta.Databases;
+import dev.arbor.backend.meta.Db;
+import dev.arbor.backend.meta.MaskingRules;
+import dev.arbor.backend.meta.Operation;
+import dev.arbor.backend.meta.Projects;
+import dev.arbor.backend.meta.Roles;
+import dev.arbor.backend.meta.Secrets;
+import dev.arbor.storage.BranchPoint;
+import dev.arbor.storage.TimelineId;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The anonymize_branch step: re-derives an anonymized branch from the current head of its source branch.
+ * The source is read through a private read_write endpoint on a scratch copy-on-write timeline (so the
+ * source's own endpoints are untouched and the read is one consistent snapshot); the target is a private
+ * endpoint on the branch's own timeline, which only ever receives masked rows. The branch's endpoints are
+ * suspended by the operations before this one and refuse connections while the state is anonymizing.
+ */
+final class AnonymizeStep {
+    private static final int PARALLELISM = 2;
+    private final Db db;
+    private final BranchStorage storage;
+    private final ComputeControl compute;
+    private final Secrets secrets;
+
+    AnonymizeStep(Db db, BranchStorage storage, ComputeControl compute, Secrets secrets) {
+        this.db = db;
+        this.storage = storage;
+        this.compute = compute;
+        this.secrets = secrets;
+    }
+
+    private record Plan(Branch target, Branch source, List<MaskingRule> rules, MaskingKey key, List<String> databases,
+                        int pgVersion) {}
+
+    StepResult run(Operation op) throws Exception {
+        if (!compute.available()) throw new PermanentFailure(NoCompute.REASON + "; anonymization needs compute");
+        String branchId = op.branchId().orElseThrow(() -> new PermanentFailure("operation has no branch"));
+        if (db.tx(c -> Branches.isDeleted(c, branchId))) return StepResult.skipped("branch " + branchId + " was deleted");
+        Plan plan = db.tx(c -> plan(c, branchId));
+        Instant started = Instant.now();
+        setState(branchId, State.anonymizing, "Anonymization started", null);
+        TimelineId scratch = null;
+        try {
+            String scratchName = "anon-src-" + branchId;
+            scratch = storage.createBranch(op.projectId(), scratchName, new TimelineId(plan.source().timelineId().get()),
+                    BranchPoint.head()).timeline();
+            EndpointSpec src = spec(plan, plan.source(), scratch, "anon-src-" + branchId);
+            EndpointSpec dst = spec(plan, plan.target(), new TimelineId(plan.target().timelineId().get()), "anon-dst-" + branchId);
+            JsonArray results = new JsonArray();
+            compute.withSuperuser(src, dst, (source, target) -> {
+                for (String database : plan.databases()) {
+                    AnonymizationJob job = new AnonymizationJob(() -> source.connect(database), () -> target.connect(database),
+                            plan.key(), database, plan.rules(), PARALLELISM, true);
+                    AnonymizationResult r = job.run(p -> db.tx(c -> {
+                        AnonymizedBranches.setMessage(c, branchId, p.message(), Instant.now());
+                        return null;
+                    }));
+                    results.add(new JsonObject().put("database", database).put("rows", r.totalRows())
+                            .put("tables", r.rowsByTable().size()).put("masked_columns", new JsonArray(r.maskedColumns())));
+                }
+            });
+            Instant done = Instant.now();
+            setState(branchId, State.anonymized, "Anonymization finished", new JsonObject()
+                    .put("started_at", started.toString()).put("finished_at", done.toString()).put("status", "finished")
+                    .put("source_branch_id", plan.source().id()).put("databases", results));
+            long size = storage.logicalSize(new TimelineId(plan.target().timelineId().get()));
+            if (size >= 0) db.tx(c -> { Branches.setLogicalSize(c, branchId, size); return null; });
+            return StepResult.DONE;
+        } catch (MaskingException e) {
+            fail(branchId, started, "masking rules do not fit the source: " + e.getMessage());
+            throw new PermanentFailure("masking rules do not fit the source: " + e.getMessage());
+        } catch (InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            fail(branchId, started, "anonymization failed: " + e.getMessage());
+            throw new PermanentFailure("anonymization failed: " + e.getMessage());
+        } finally {
+            if (scratch != null) storage.delete(scratch);
+        }
+    }
+
+    private Plan plan(Connection c, String branchId) throws SQLException {
+        Branch target = Branches.getIncludingDeleted(c, branchId).orElseThrow(() -> new PermanentFailure("branch " + branchId + " does not exist"));
+        var anon = AnonymizedBranches.get(c, branchId).orElseThrow(() -> new PermanentFailure("branch " + branchId + " is not anonymized"));
+        Branch source = Branches.get(c, target.projectId(), anon.sourceBranchId())
+                .orElseThrow(() -> new PermanentFailure("source branch " + anon.sourceBranchId() + " no longer exists"));
+        if (target.timelineId().isEmpty() || source.timelineId().isEmpty()) throw new PermanentFailure("branch has no timeline yet");
+        List<MaskingRule> rules = MaskingRules.get(c, branchId).stream().map(r -> new MaskingRule(r.databaseName(), r.schemaName(),
+                r.tableName(), r.columnName(), r.maskingFunction(), r.maskingValue())).toList();
+        String enc = AnonymizedBranches.keyEnc(c, target.projectId(), () -> secrets.encrypt(
+                Base64.getEncoder().encodeToString(MaskingKey.generate().secret())));
+        MaskingKey key = MaskingKey.of(Base64.getDecoder().decode(secrets.decrypt(enc)));
+        List<String> dbs = Databases.byBranch(c, branchId).stream().map(Databases.Database::name).toList();
+        int pg = Projects.get(c, target.projectId()).map(Projects.Project::pgVersion).orElse(15);
+        return new Plan(target, source, rules, key, dbs, pg);
+    }
+
+    /** A private endpoint spec without passwords (the job connects as the superuser). */
+    private EndpointSpec spec(Plan plan, Branch b, TimelineId tl, String endpointId) {
+        List<EndpointSpec.RoleSpec> roles = db.tx(c -> Roles.byBranch(c, b.id()).stream()
+                .map(r -> new EndpointSpec.RoleSpec(r.name(), null, r.noLogin())).toList());
+        List<EndpointSpec.DatabaseSpec> dbs = db.tx(c -> Databases.byBranch(c, b.id()).stream()
+                .map(d -> new EndpointSpec.DatabaseSpec(d.name(), d.ownerName())).toList());
+        return new EndpointSpec(b.projectId(), endpointId, b.id(), tl, "read_write", plan.pgVersion(), 0.25, 0.25, -1, Map.of(), roles, dbs);
+    }
+
+    private void setState(String branchId, State state, String message, JsonObject lastRun) {
+        db.tx(c -> { AnonymizedBranches.setState(c, branchId, state, message, lastRun, Instant.now()); return null; });
+    }
+
+    private void fail(String branchId, Instant started, String message) {
+        setState(branchId, State.error, message, new JsonObject().put("started_at", started.toString())
+                .put("failed_at", Instant.now().toString()).put("status", "failed").put("error", message));
+    }
+}
