@@ -117,7 +117,7 @@ public final class ArborServer implements AutoCloseable {
         BranchesApi branches = new BranchesApi(ctl);
         HttpApi api = new HttpApi(vertx, auth, () -> db.healthy() && storage.healthy(),
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),
-                        new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl),
+                        new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl), new dev.arbor.backend.api.ConsumptionApi(ctl),
                         new dev.arbor.backend.api.AnonymizedBranchesApi(ctl, branches)));
         closers.push(api);
         new dev.arbor.backend.iac.TerraformStateApi(db, auth).mount(api.router());

@@ -320,4 +320,50 @@ class BranchWorkflowsTest {
         awaitFinished(p, ep.json().getJsonArray("operations"));
         assertThat(psql(uri(p, cp1), "SELECT string_agg(id || owner, ',' ORDER BY id) FROM accounts")).isEqualTo("1a,2b,3c");
     }
+
+    @Test
+    void consumptionReportsPerBranchUsageFromTheStore() throws Exception {
+        Project p = project("usage");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE TABLE big(id int primary key, pad text); INSERT INTO big SELECT g, repeat('x', 500) FROM generate_series(1, 20000) g");
+        String dev = branchWithEndpoint(p, new JsonObject().put("name", "dev"));
+        psql(uri(p, dev), "UPDATE big SET pad = repeat('y', 500) WHERE id <= 200");
+
+        JsonObject c = ok(s.get("/projects/" + p.id() + "/consumption")).json();
+        JsonObject m = usageOf(c, p.mainId());
+        JsonObject d = usageOf(c, dev);
+        // the table is ~10 MB; both branches present it, but the child owns only what it changed
+        assertThat(m.getLong("logical_size")).isGreaterThan(10_000_000L);
+        assertThat(d.getLong("logical_size")).isGreaterThan(10_000_000L);
+        assertThat(m.getLong("written_data_bytes")).isGreaterThan(10_000_000L);
+        assertThat(d.getLong("written_data_bytes")).isPositive().isLessThan(m.getLong("written_data_bytes"));
+        assertThat(d.getLong("physical_size_unique_bytes")).isPositive().isLessThan(m.getLong("physical_size_unique_bytes"));
+        assertThat(c.getJsonObject("totals").getLong("physical_size_bytes"))
+                .isEqualTo(m.getLong("physical_size_unique_bytes") + d.getLong("physical_size_unique_bytes"));
+        assertThat(s.get("/projects/no-such-project-1/consumption").status()).isEqualTo(404);
+    }
+
+    private static JsonObject usageOf(JsonObject consumption, String branchId) {
+        return consumption.getJsonArray("branches").stream().map(JsonObject.class::cast)
+                .filter(b -> b.getString("branch_id").equals(branchId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void childrenOfAProtectedBranchGetNewPasswords() throws Exception {
+        Project p = project("protected-pw");
+        ok(s.patch("/projects/" + p.id() + "/branches/" + p.mainId(), new JsonObject().put("branch", new JsonObject().put("protected", true))));
+        String parentUri = uri(p, p.mainId());
+        String child = branchWithEndpoint(p, new JsonObject().put("name", "from-protected"));
+        String childUri = uri(p, child);
+        String parentPw = parentUri.replaceAll("^postgresql://[^:]+:([^@]+)@.*$", "$1");
+        String childPw = childUri.replaceAll("^postgresql://[^:]+:([^@]+)@.*$", "$1");
+        assertThat(childPw).isNotEqualTo(parentPw);
+        assertThat(psql(childUri, "SELECT current_user")).isEqualTo("neondb_owner");
+        // the parent's password does not open the child
+        String withParentPw = childUri.replace(":" + childPw + "@", ":" + parentPw + "@");
+        Process pr = new ProcessBuilder("psql", withParentPw, "-Atc", "SELECT 1").redirectErrorStream(true).start();
+        String out = new String(pr.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(pr.waitFor()).as(out).isNotZero();
+        assertThat(out).contains("password authentication failed");
+    }
 }
