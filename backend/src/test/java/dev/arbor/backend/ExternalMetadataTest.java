@@ -38,9 +38,9 @@ class ExternalMetadataTest {
                 }
             }
             try (var c = java.sql.DriverManager.getConnection(external.jdbcUrl(PgCluster.DATABASE), PgCluster.SUPERUSER, external.password());
-                 var rs = c.createStatement().executeQuery("select count(*) from schema_version")) {
+                 var rs = c.createStatement().executeQuery("select count(*), max(version) from schema_version")) {
                 rs.next();
-                assertThat(rs.getInt(1)).isEqualTo(1);  // migrated once, not again at the restart
+                assertThat(rs.getInt(1)).isEqualTo(rs.getInt(2));  // each migration applied once, not again at the restart
             }
         }
     }
