@@ -150,12 +150,47 @@ class AnonymizedBranchTest {
         psql(main, "INSERT INTO customers VALUES (1000, 'piiZq1000xVv@corp.example', 'late piiZq1000xVv')");
         Res rerun = s.post("/projects/" + pid + "/branches/" + anonId + "/anonymize", null);
         assertThat(rerun.status()).as(rerun.toString()).isEqualTo(200);
+        // while the job runs the branch refuses: the proxy with a Postgres error, the API's endpoint start with 423
+        String epId = ok(s.get("/projects/" + pid + "/branches/" + anonId + "/endpoints")).json().getJsonArray("endpoints")
+                .getJsonObject(0).getString("id");
+        Res start = s.post("/projects/" + pid + "/endpoints/" + epId + "/start", null);
+        assertThat(start.status()).as(start.toString()).isEqualTo(423);
+        boolean refused = false;
+        while (!refused && !ok(s.get("/projects/" + pid + "/branches/" + anonId + "/anonymized_status")).json()
+                .getString("state").equals("anonymized")) {
+            try {
+                psql(anon, "SELECT 1");
+            } catch (AssertionError e) {
+                assertThat(e.getMessage()).contains("is being anonymized");
+                refused = true;
+            }
+            TestServer.sleep(50);
+        }
+        assertThat(refused).as("a connection during the job was refused").isTrue();
         s.awaitOperations(pid, rerun.json().getJsonArray("operations"))
                 .forEach(o -> assertThat(o.getString("status")).as(o.encode()).isEqualTo("finished"));
         awaitState(pid, anonId, "anonymized");
         assertThat(psql(anon, "SELECT count(*) FROM customers")).isEqualTo(String.valueOf(CUSTOMERS + 1));
         assertThat(psql(anon, "SELECT count(*) FROM customers WHERE email LIKE '%piiZq%' OR full_name LIKE '%piiZq%'")).isEqualTo("0");
         assertThat(piiIn(anonTl, List.of("piiZq1000xVv"))).isEmpty();
+    }
+
+    @Test
+    void rulesThatDoNotFitTheLiveSchemaEndInErrorWithTheProblem() throws Exception {
+        JsonObject proj = s.createProject("anon-misfit");
+        String pid = proj.getJsonObject("project").getString("id");
+        psql(uri(pid, proj.getJsonObject("branch").getString("id")), "CREATE TABLE customers (id int PRIMARY KEY, email text NOT NULL)");
+        Res r = s.post("/projects/" + pid + "/branch_anonymized", new JsonObject()
+                .put("masking_rules", new JsonArray().add(rule("customers", "no_such_column", "anon.fake_email()", null)))
+                .put("start_anonymization", true));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        String id = r.json().getJsonObject("branch").getString("id");
+        s.awaitOperations(pid, r.json().getJsonArray("operations"));
+        JsonObject st = ok(s.get("/projects/" + pid + "/branches/" + id + "/anonymized_status")).json();
+        assertThat(st.getString("state")).as(st.encode()).isEqualTo("error");
+        assertThat(st.getString("status_message")).contains("no_such_column");
+        assertThat(st.getString("failed_at")).isNotNull();
+        assertThat(st.getJsonObject("last_run").getString("status")).isEqualTo("failed");
     }
 
     @Test

@@ -105,6 +105,14 @@ public final class AnonymizedBranchesApi implements Consumer<Routes> {
         });
     }
 
+    /** 423 while the branch is being anonymized: its endpoints must not start under the running job. */
+    static void checkNotAnonymizing(Connection c, String branchId) throws SQLException {
+        if (AnonymizedBranches.get(c, branchId).filter(a -> a.state() == State.anonymizing).isPresent()
+                && !Operations.unfinishedFor(c, List.of(branchId)).isEmpty()) {
+            throw ApiException.locked("branch " + branchId + " is being anonymized; retry when anonymized_status says anonymized");
+        }
+    }
+
     private static Anonymized anonymized(Connection c, String id) throws SQLException {
         return AnonymizedBranches.get(c, id).orElseThrow(() -> ApiException.badRequest("branch " + id + " is not an anonymized branch"));
     }

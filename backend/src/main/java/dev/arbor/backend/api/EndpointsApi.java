@@ -159,6 +159,7 @@ public final class EndpointsApi implements Consumer<Routes> {
             Control.lockProject(c, projectId);
             Endpoint e = Control.endpoint(c, projectId, id);
             checkIdle(c, id, what + " endpoint " + id);
+            if (!what.equals("suspend")) AnonymizedBranchesApi.checkNotAnonymizing(c, e.branchId());
             if (e.disabled() && !what.equals("suspend")) throw ApiException.conflict("endpoint " + id + " is disabled");
             Instant now = Instant.now();
             Endpoint u = switch (what) {
