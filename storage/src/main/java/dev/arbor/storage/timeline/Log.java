@@ -297,13 +297,27 @@ public final class Log implements AutoCloseable {
 
     synchronized long size() { return filePos + buf.position(); }
 
-    /** Test hook for power loss: drops the buffer and keeps only a random prefix of the unsynced file tail. */
+    /**
+     * Test hook for power loss: drops the buffer (or writes it out first) and keeps only a random prefix of the unsynced file tail,
+     * or (one time in three) all of it but one 4 KiB page that never reached the disk (out-of-order
+     * writeback: records after the hole survive, which recovery must still treat as a torn tail).
+     */
     synchronized void crash(Random random) {
         try {
+            // Half the time as if the buffer had been handed to the OS before the power loss (as a smaller
+            // buffer would have): then the unsynced part of the file is torn, not the buffer simply lost.
+            if (random != null && random.nextBoolean()) drain();
             buf.clear();
             long keep = syncedPos;
             long unsynced = filePos - syncedPos;
-            if (unsynced > 0 && random != null) keep += (long) (random.nextDouble() * (unsynced + 1));
+            if (unsynced > 0 && random != null) {
+                if (random.nextInt(3) == 0) {
+                    long page = (syncedPos + (long) (random.nextDouble() * unsynced)) & ~4095L;
+                    long from = Math.max(page, syncedPos), to = Math.min(page + 4096, filePos);
+                    IoUtil.writeFully(ch, ByteBuffer.allocate((int) (to - from)), from);
+                    keep = filePos;
+                } else keep += (long) (random.nextDouble() * (unsynced + 1));
+            }
             ch.truncate(Math.min(keep, filePos));
             ch.close();
         } catch (IOException e) {
