@@ -15,7 +15,7 @@ import java.util.List;
  * pgbench scale-1 parent and a scale-N parent (default 50): copy-on-write means size must not matter;
  * (2) storage of K branches (default 50) of a pgbench parent that each update 1% of pgbench_accounts,
  * as physical bytes of the whole project over physical bytes of the parent alone.
- * Env: BENCH_BIG_SCALE (50), BENCH_CREATES (40), BENCH_BRANCHES (50), BENCH_STORAGE_SCALE (10).
+ * Env: BENCH_BIG_SCALE (50), BENCH_CREATES (40), BENCH_BRANCHES (50), BENCH_STORAGE_SCALE (10), BENCH_ONLY=storage.
  */
 public final class BranchBench {
     public static void main(String[] args) throws Exception {
@@ -24,6 +24,10 @@ public final class BranchBench {
         int branches = env("BENCH_BRANCHES", 50);
         int storageScale = env("BENCH_STORAGE_SCALE", 10);
         try (TestServer s = TestServer.start(c -> c.withRateLimit(1_000_000).withQuotas(100, 10_000, 200), LocalCompute.factory())) {
+            if (System.getenv().getOrDefault("BENCH_ONLY", "").equals("storage")) {
+                storage(s, storageScale, branches);
+                System.exit(0);
+            }
             double[] small = createLatency(s, 1, creates);
             double[] big = createLatency(s, bigScale, creates);
             System.out.printf("create-branch API p50/p99 ms: scale 1 %.1f / %.1f, scale %d %.1f / %.1f; p50 ratio %.2f (goal p50 <= 50 ms, ratio <= 1.2)%n",
@@ -92,7 +96,6 @@ public final class BranchBench {
         String pid = p.getJsonObject("project").getString("id");
         String main = p.getJsonObject("branch").getString("id");
         run("pgbench", "-q", "-i", "-s", Integer.toString(scale), uri(s, pid, main));
-        run("psql", uri(s, pid, main), "-Atc", "CHECKPOINT");
         long one = physical(s, pid);
         int rows = scale * 100_000;
         int perBranch = rows / 100;
