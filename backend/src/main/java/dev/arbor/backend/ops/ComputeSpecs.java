@@ -36,7 +36,9 @@ public final class ComputeSpecs implements EndpointRegistry {
             Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
             // the proxy wakes endpoints through here: none of an anonymized branch may serve half-masked data
             if (e.isPresent() && dev.arbor.backend.meta.AnonymizedBranches.get(c, e.get().branchId())
-                    .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()) {
+                    .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()
+                    // a chain that failed before the job ran leaves the state behind; it no longer holds the branch
+                    && !dev.arbor.backend.meta.Operations.unfinishedFor(c, java.util.List.of(e.get().branchId())).isEmpty()) {
                 throw new IllegalStateException("branch " + e.get().branchId() + " is being anonymized; connect again when it is anonymized");
             }
             return e.isEmpty() ? Optional.empty() : build(c, e.get());
