@@ -83,6 +83,22 @@ class BranchWorkflowsTest {
     // ------------------------------------------------------------------ workflows
 
     @Test
+    void aClientThatConnectsRightAfterCreateWaitsForTheEndpoint() throws Exception {
+        // no awaitOperations: the URI from the create response is used at once, as a script would
+        Res r = s.post("/projects", new JsonObject().put("project", new JsonObject().put("name", "eager")));
+        assertThat(r.status()).as(r.toString()).isEqualTo(201);
+        String uri = r.json().getJsonArray("connection_uris").getJsonObject(0).getString("connection_uri");
+        assertThat(psql(uri, "create table t(x int); insert into t values (1); select count(*) from t")).endsWith("1");
+
+        String pid = r.json().getJsonObject("project").getString("id");
+        Res b = s.post("/projects/" + pid + "/branches", new JsonObject().put("branch", new JsonObject().put("name", "eager-child"))
+                .put("endpoints", new JsonArray().add(new JsonObject().put("type", "read_write"))));
+        assertThat(b.status()).as(b.toString()).isEqualTo(201);
+        String childUri = b.json().getJsonArray("connection_uris").getJsonObject(0).getString("connection_uri");
+        assertThat(psql(childUri, "select count(*) from t")).isEqualTo("1");
+    }
+
+    @Test
     void branchAtTimestampBetweenTwoCommitsSeesExactlyTheFirst() throws Exception {
         Project p = project("at-time");
         String main = uri(p, p.mainId());

@@ -30,19 +30,42 @@ public final class ComputeSpecs implements EndpointRegistry {
         this.secrets = secrets;
     }
 
+    /** How long a connection waits for an endpoint whose branch is still being created or changed. */
+    private static final java.time.Duration PENDING_WAIT = java.time.Duration.ofSeconds(120);
+
+    /** An endpoint's spec, or that its branch still has operations under way (no timeline, roles not applied yet). */
+    private record Lookup(Optional<EndpointSpec> spec, boolean pending) {}
+
+    /**
+     * The proxy wakes endpoints through here (on a worker thread). A client that connects right after a
+     * create simply waits until the branch's operations have finished, as with Neon, instead of being told
+     * the endpoint does not exist.
+     */
     @Override
     public Optional<EndpointSpec> spec(String endpointId) {
-        return db.tx(c -> {
-            Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
-            // the proxy wakes endpoints through here: none of an anonymized branch may serve half-masked data
-            if (e.isPresent() && dev.arbor.backend.meta.AnonymizedBranches.get(c, e.get().branchId())
-                    .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()
-                    // a chain that failed before the job ran leaves the state behind; it no longer holds the branch
-                    && !dev.arbor.backend.meta.Operations.unfinishedFor(c, java.util.List.of(e.get().branchId())).isEmpty()) {
-                throw new IllegalStateException("branch " + e.get().branchId() + " is being anonymized; connect again when it is anonymized");
+        long deadline = System.nanoTime() + PENDING_WAIT.toNanos();
+        while (true) {
+            Lookup l = db.tx(c -> lookup(c, endpointId));
+            if (!l.pending() || System.nanoTime() > deadline) return l.spec();
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                return l.spec();
             }
-            return e.isEmpty() ? Optional.empty() : build(c, e.get());
-        });
+        }
+    }
+
+    private Lookup lookup(Connection c, String endpointId) throws SQLException {
+        Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
+        if (e.isEmpty()) return new Lookup(Optional.empty(), false);
+        boolean busy = !dev.arbor.backend.meta.Operations.unfinishedFor(c, java.util.List.of(e.get().branchId())).isEmpty();
+        // none of an anonymized branch's endpoints may serve half-masked data
+        if (busy && dev.arbor.backend.meta.AnonymizedBranches.get(c, e.get().branchId())
+                .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()) {
+            throw new IllegalStateException("branch " + e.get().branchId() + " is being anonymized; connect again when it is anonymized");
+        }
+        return new Lookup(build(c, e.get()), busy);
     }
 
     @Override
