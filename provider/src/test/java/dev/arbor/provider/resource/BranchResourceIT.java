@@ -33,16 +33,29 @@ class BranchResourceIT extends Acceptance {
         assertThat(s.get("protected")).isEqualTo(false);
         assertNoChanges(ws);
 
-        // in place: rename, protect, set an expiry
-        String updated = "name = \"dev-2\"\n  protected = true\n  expires_at = \"2031-01-31T12:00:00Z\"";
-        Terraform.write(ws, config(updated));
+        // in place: rename and set an expiry (the API takes at most 30 days ahead)
+        String expiry = java.time.Instant.now().plus(java.time.Duration.ofDays(7))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        Terraform.write(ws, config("name = \"dev-2\"\n  expires_at = \"" + expiry + "\""));
         assertThat(planChanges(ws)).contains("arbor_branch.b will be updated in-place")
                 .doesNotContain("forces replacement");
         apply(ws);
         Map<String, Object> s2 = state(ws, "arbor_branch", "b");
         assertThat(str(s2, "id")).isEqualTo(id);
-        assertThat(api().get("/projects/" + projectId + "/branches/" + id).toString())
-                .contains("dev-2").contains("protected=true");
+        assertThat(str(s2, "expires_at")).isEqualTo(expiry);
+        assertThat(api().get("/projects/" + projectId + "/branches/" + id).toString()).contains("dev-2");
+        assertNoChanges(ws);
+
+        // in place: clear the expiry, then protect (a protected branch cannot expire)
+        Terraform.write(ws, config("name = \"dev-2\""));
+        apply(ws);
+        assertThat(state(ws, "arbor_branch", "b").get("expires_at")).isNull();
+        Terraform.write(ws, config("name = \"dev-2\"\n  protected = true"));
+        assertThat(planChanges(ws)).contains("arbor_branch.b will be updated in-place")
+                .doesNotContain("forces replacement");
+        apply(ws);
+        assertThat(str(state(ws, "arbor_branch", "b"), "id")).isEqualTo(id);
+        assertThat(api().get("/projects/" + projectId + "/branches/" + id).toString()).contains("protected=true");
         assertNoChanges(ws);
         // unprotect again so drift and destroy can delete it
         Terraform.write(ws, config("name = \"dev-2\""));
