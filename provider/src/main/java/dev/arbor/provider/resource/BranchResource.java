@@ -166,11 +166,7 @@ public final class BranchResource implements ManagedResource {
             api.mutate("PATCH", projectId, "/projects/" + enc(projectId) + "/branches/" + enc(id),
                     Map.of("branch", branch));
         }
-        Map<String, Object> fresh = read(api, p);
-        if (fresh == null) {
-            throw new IllegalStateException("branch " + id + " vanished during update");
-        }
-        return fresh;
+        return State.readBack(read(api, p), "branch " + id);
     }
 
     @Override
@@ -188,10 +184,6 @@ public final class BranchResource implements ManagedResource {
 
     @Override
     public Map<String, Object> importState(String id) {
-        String[] seg = State.splitImportId(id, 2, importIdFormat());
-        Map<String, Object> s = State.empty(SCHEMA);
-        s.put("project_id", seg[0]);
-        s.put("id", seg[1]);
-        return s;
+        return State.imported(SCHEMA, id, importIdFormat(), "project_id", "id");
     }
 }

@@ -96,11 +96,7 @@ public final class DatabaseResource implements ManagedResource {
             api.mutate("PATCH", str(prior, "project_id"), base(prior) + "/" + enc(str(prior, "name")),
                     Map.of("database", db));
         }
-        Map<String, Object> fresh = read(api, p);
-        if (fresh == null) {
-            throw new IllegalStateException("database " + p.get("name") + " vanished during update");
-        }
-        return fresh;
+        return State.readBack(read(api, p), "database " + p.get("name"));
     }
 
     @Override
@@ -116,12 +112,8 @@ public final class DatabaseResource implements ManagedResource {
 
     @Override
     public Map<String, Object> importState(String id) {
-        String[] seg = State.splitImportId(id, 3, importIdFormat());
-        Map<String, Object> s = State.empty(SCHEMA);
+        Map<String, Object> s = State.imported(SCHEMA, id, importIdFormat(), "project_id", "branch_id", "name");
         s.put("id", id);
-        s.put("project_id", seg[0]);
-        s.put("branch_id", seg[1]);
-        s.put("name", seg[2]);
         return s;
     }
 }

@@ -140,11 +140,7 @@ public final class EndpointResource implements ManagedResource {
             api.mutate("PATCH", projectId, "/projects/" + enc(projectId) + "/endpoints/" + enc(id),
                     Map.of("endpoint", ep));
         }
-        Map<String, Object> fresh = read(api, p);
-        if (fresh == null) {
-            throw new IllegalStateException("endpoint " + id + " vanished during update");
-        }
-        return fresh;
+        return State.readBack(read(api, p), "endpoint " + id);
     }
 
     @Override
@@ -162,10 +158,6 @@ public final class EndpointResource implements ManagedResource {
 
     @Override
     public Map<String, Object> importState(String id) {
-        String[] seg = State.splitImportId(id, 2, importIdFormat());
-        Map<String, Object> s = State.empty(SCHEMA);
-        s.put("project_id", seg[0]);
-        s.put("id", seg[1]);
-        return s;
+        return State.imported(SCHEMA, id, importIdFormat(), "project_id", "id");
     }
 }

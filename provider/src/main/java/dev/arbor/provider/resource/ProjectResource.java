@@ -205,11 +205,7 @@ public final class ProjectResource implements ManagedResource {
                     Map.of("pg_settings", p.get("pg_settings") == null ? Map.of() : p.get("pg_settings")));
         }
         api.mutate("PATCH", id, "/projects/" + enc(id), Map.of("project", project));
-        Map<String, Object> fresh = read(api, p);
-        if (fresh == null) {
-            throw new IllegalStateException("project " + id + " vanished during update");
-        }
-        return fresh;
+        return State.readBack(read(api, p), "project " + id);
     }
 
     @Override
@@ -225,10 +221,7 @@ public final class ProjectResource implements ManagedResource {
 
     @Override
     public Map<String, Object> importState(String id) {
-        State.splitImportId(id, 1, importIdFormat());
-        Map<String, Object> s = State.empty(SCHEMA);
-        s.put("id", id);
-        return s;
+        return State.imported(SCHEMA, id, importIdFormat(), "id");
     }
 
     static void putIfSet(Map<String, Object> m, String k, Object v) {

@@ -91,11 +91,7 @@ public final class RoleResource implements ManagedResource {
     @Override
     public Map<String, Object> update(ArborApi api, Map<String, Object> prior, Map<String, Object> planned) {
         // Every configurable attribute forces replacement; nothing to send.
-        Map<String, Object> fresh = read(api, prior);
-        if (fresh == null) {
-            throw new IllegalStateException("role " + prior.get("id") + " vanished during update");
-        }
-        return fresh;
+        return State.readBack(read(api, prior), "role " + prior.get("id"));
     }
 
     @Override
@@ -111,12 +107,8 @@ public final class RoleResource implements ManagedResource {
 
     @Override
     public Map<String, Object> importState(String id) {
-        String[] seg = State.splitImportId(id, 3, importIdFormat());
-        Map<String, Object> s = State.empty(SCHEMA);
+        Map<String, Object> s = State.imported(SCHEMA, id, importIdFormat(), "project_id", "branch_id", "name");
         s.put("id", id);
-        s.put("project_id", seg[0]);
-        s.put("branch_id", seg[1]);
-        s.put("name", seg[2]);
         return s;
     }
 }

@@ -92,4 +92,22 @@ public final class State {
         }
         return seg;
     }
+
+    /** A partial state from an import id: its slash-separated segments go to {@code attributes}, in order. */
+    public static Map<String, Object> imported(Schema schema, String id, String format, String... attributes) {
+        String[] seg = splitImportId(id, attributes.length, format);
+        Map<String, Object> s = empty(schema);
+        for (int i = 0; i < seg.length; i++) {
+            s.put(attributes[i], seg[i]);
+        }
+        return s;
+    }
+
+    /** The object as read back after an update; it must still exist. */
+    public static Map<String, Object> readBack(Map<String, Object> fresh, String what) {
+        if (fresh == null) {
+            throw new IllegalStateException(what + " vanished during update");
+        }
+        return fresh;
+    }
 }
