@@ -100,6 +100,14 @@ public final class DocsGenerator {
                 .filter(a -> a.mode() == Attribute.Mode.OPTIONAL || a.mode() == Attribute.Mode.OPTIONAL_COMPUTED)
                 .toList());
         section(sb, "Read-Only", s.attributes().stream().filter(a -> a.mode() == Attribute.Mode.COMPUTED).toList());
+        for (Attribute a : s.attributes()) {
+            if (!a.nested().isEmpty()) {
+                sb.append("<a id=\"nestedatt--").append(a.name()).append("\"></a>\n### Nested Schema for `")
+                        .append(a.name()).append("`\n\n");
+                section(sb, "Required", a.nested().stream().filter(f -> f.mode() == Attribute.Mode.REQUIRED).toList());
+                section(sb, "Optional", a.nested().stream().filter(f -> f.mode() != Attribute.Mode.REQUIRED).toList());
+            }
+        }
         return sb.toString();
     }
 
@@ -109,10 +117,12 @@ public final class DocsGenerator {
         }
         sb.append("### ").append(title).append("\n\n");
         for (Attribute a : attrs.stream().sorted((x, y) -> x.name().compareTo(y.name())).toList()) {
-            String type = a.type().docName();
+            String type = a.nested().isEmpty() ? a.type().docName() : "list of object";
             sb.append("- `").append(a.name()).append("` (").append(Character.toUpperCase(type.charAt(0)))
                     .append(type.substring(1)).append(a.sensitive() ? ", Sensitive" : "").append(") ")
-                    .append(Schema.docDescription(a)).append('\n');
+                    .append(Schema.docDescription(a))
+                    .append(a.nested().isEmpty() ? "" : " (see [below for nested schema](#nestedatt--" + a.name() + "))")
+                    .append('\n');
         }
         sb.append('\n');
     }

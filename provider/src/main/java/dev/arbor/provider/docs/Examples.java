@@ -101,7 +101,20 @@ final class Examples {
                     }
                     """);
 
+    /**
+     * The snippet for a type: {@code examples/resources/<type>/resource.tf} in the repository when it exists
+     * (so the example is a file users can copy), else the inline one.
+     */
     static String forType(String type) {
+        java.nio.file.Path file = java.nio.file.Path.of(System.getProperty("arbor.repo.root", ".."))
+                .resolve("examples/resources").resolve(type).resolve("resource.tf");
+        if (java.nio.file.Files.isRegularFile(file)) {
+            try {
+                return java.nio.file.Files.readString(file);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }
         String s = BY_TYPE.get(type);
         if (s == null) {
             throw new IllegalStateException("no docs example for " + type);

@@ -44,6 +44,11 @@ public final class BranchResource implements ManagedResource {
                     Attribute.bool("schema_only").defaultValue(false).forceNew()
                             .description("Copy only the parent's schema, no data (`init_source = \"schema-only\"` "
                                     + "in the API).").build(),
+                    Attribute.bool("anonymized").defaultValue(false).forceNew()
+                            .description("Create an anonymized branch (Neon's `branch_anonymized`): a schema-only "
+                                    + "copy of the parent that an `arbor_masking_rules` resource fills with masked rows "
+                                    + "from the parent. Conflicts with `schema_only`, `parent_lsn` and "
+                                    + "`parent_timestamp`.").build(),
                     Attribute.bool("protected").defaultValue(false)
                             .description("Protect the branch from deletion and reset. Updated in place.").build(),
                     Attribute.string("expires_at").optional()
@@ -74,6 +79,16 @@ public final class BranchResource implements ManagedResource {
             diags.add(Diag.attributeError("parent_timestamp", "Conflicting attributes",
                     "\"parent_timestamp\" cannot be set together with \"parent_lsn\"; choose one branch point."));
         }
+        if (Boolean.TRUE.equals(config.get("anonymized"))) {
+            for (String other : List.of("schema_only", "parent_lsn", "parent_timestamp")) {
+                Object v = config.get(other);
+                if (v != null && !Boolean.FALSE.equals(v)) {
+                    diags.add(Diag.attributeError(other, "Conflicting attributes", "\"" + other
+                            + "\" cannot be set on an anonymized branch: it is always a schema-only copy of the "
+                            + "parent's head, filled by its masking rules."));
+                }
+            }
+        }
         return diags;
     }
 
@@ -100,7 +115,13 @@ public final class BranchResource implements ManagedResource {
         if (Boolean.TRUE.equals(p.get("schema_only"))) {
             branch.put("init_source", "schema-only");
         }
-        Map<String, Object> resp = api.post("/projects/" + enc(projectId) + "/branches", Map.of("branch", branch));
+        boolean anonymized = Boolean.TRUE.equals(p.get("anonymized"));
+        // An anonymized branch starts empty (schema only); arbor_masking_rules writes its rules and runs the job.
+        Map<String, Object> resp = anonymized
+                ? api.post("/projects/" + enc(projectId) + "/branch_anonymized", Map.of(
+                        "branch_create", Map.of("branch", branch), "masking_rules", List.of(),
+                        "start_anonymization", false))
+                : api.post("/projects/" + enc(projectId) + "/branches", Map.of("branch", branch));
         Map<String, Object> state = new LinkedHashMap<>(p);
         state.put("id", str(obj(resp, "branch"), "id"));
         return PartialCreate.guard(state, () -> {
@@ -122,7 +143,37 @@ public final class BranchResource implements ManagedResource {
         if (resp == null) {
             return null;
         }
-        return toState(obj(resp, "branch"), state);
+        Map<String, Object> out = toState(obj(resp, "branch"), state);
+        out.put("anonymized", anonymized(api, resp, state));
+        if (Boolean.TRUE.equals(out.get("anonymized"))) {
+            out.put("schema_only", false); // implied by anonymized, which is what the configuration says
+        }
+        return out;
+    }
+
+    /**
+     * Whether the branch is anonymized, which never changes after creation: the prior state's value, else
+     * Neon's {@code annotation.value.anonymized}, else (an import) whether it has an anonymized_status.
+     */
+    private static boolean anonymized(ArborApi api, Map<String, Object> resp, Map<String, Object> prior) {
+        Boolean known = State.bool(prior, "anonymized");
+        if (known != null) {
+            return known;
+        }
+        String annotated = str(obj(obj(resp, "annotation"), "value"), "anonymized");
+        if (annotated != null) {
+            return Boolean.parseBoolean(annotated);
+        }
+        Map<String, Object> b = obj(resp, "branch");
+        try {
+            api.get("/projects/" + enc(str(b, "project_id")) + "/branches/" + enc(str(b, "id")) + "/anonymized_status");
+            return true;
+        } catch (dev.arbor.provider.client.ApiException e) {
+            if (e.status() == 400 || e.notFound()) {
+                return false;
+            }
+            throw e;
+        }
     }
 
     static Map<String, Object> toState(Map<String, Object> b, Map<String, Object> prior) {

@@ -8,6 +8,8 @@ import java.util.List;
  * One schema attribute. {@code forceNew} marks what the backend cannot change in place;
  * {@code defaultValue} is planned for an optional+computed attribute left out of the config;
  * {@code refreshOnUpdate} computed values are planned unknown whenever the object is updated.
+ * {@code nested} is non-empty for a list of objects declared as a nested attribute (protocol 6
+ * {@code nested_type}), so each object field can be optional and documented on its own.
  */
 public record Attribute(
         String name,
@@ -18,7 +20,19 @@ public record Attribute(
         boolean refreshOnUpdate,
         Object defaultValue,
         String description,
-        List<Validator> validators) {
+        List<Validator> validators,
+        List<Attribute> nested) {
+
+    public Attribute {
+        validators = List.copyOf(validators);
+        nested = List.copyOf(nested);
+    }
+
+    /** A plain (not nested) attribute. */
+    public Attribute(String name, TfType type, Mode mode, boolean sensitive, boolean forceNew, boolean refreshOnUpdate,
+            Object defaultValue, String description, List<Validator> validators) {
+        this(name, type, mode, sensitive, forceNew, refreshOnUpdate, defaultValue, description, validators, List.of());
+    }
 
     public enum Mode {
         REQUIRED, OPTIONAL, OPTIONAL_COMPUTED, COMPUTED;
@@ -48,6 +62,15 @@ public record Attribute(
         return new Builder(name, type);
     }
 
+    /** A list of objects whose fields are the given attributes (a protocol 6 nested attribute, nesting LIST). */
+    public static Builder nestedList(String name, List<Attribute> fields) {
+        java.util.Map<String, TfType> types = new java.util.LinkedHashMap<>();
+        fields.forEach(f -> types.put(f.name(), f.type()));
+        Builder b = new Builder(name, new TfType.ListOf(new TfType.ObjectOf(types)));
+        b.nested = List.copyOf(fields);
+        return b;
+    }
+
     public static final class Builder {
         private final String name;
         private final TfType type;
@@ -58,6 +81,7 @@ public record Attribute(
         private Object defaultValue;
         private String description = "";
         private final List<Validator> validators = new ArrayList<>();
+        private List<Attribute> nested = List.of();
 
         private Builder(String name, TfType type) {
             this.name = name;
@@ -117,7 +141,7 @@ public record Attribute(
 
         public Attribute build() {
             return new Attribute(name, type, mode, sensitive, forceNew, refreshOnUpdate, defaultValue, description,
-                    List.copyOf(validators));
+                    List.copyOf(validators), nested);
         }
     }
 }

@@ -37,17 +37,28 @@ public record Schema(long version, String description, List<Attribute> attribute
                 .setDescription(description)
                 .setDescriptionKind(Tfplugin6.StringKind.MARKDOWN);
         for (Attribute a : attributes) {
-            block.addAttributes(Tfplugin6.Schema.Attribute.newBuilder()
-                    .setName(a.name())
-                    .setType(com.google.protobuf.ByteString.copyFrom(a.type().json(), StandardCharsets.UTF_8))
-                    .setDescription(docDescription(a))
-                    .setDescriptionKind(Tfplugin6.StringKind.MARKDOWN)
-                    .setRequired(a.mode() == Attribute.Mode.REQUIRED)
-                    .setOptional(a.mode() == Attribute.Mode.OPTIONAL || a.mode() == Attribute.Mode.OPTIONAL_COMPUTED)
-                    .setComputed(a.mode().computed())
-                    .setSensitive(a.sensitive()));
+            block.addAttributes(attributeProto(a));
         }
         return Tfplugin6.Schema.newBuilder().setVersion(version).setBlock(block).build();
+    }
+
+    private static Tfplugin6.Schema.Attribute attributeProto(Attribute a) {
+        var b = Tfplugin6.Schema.Attribute.newBuilder()
+                .setName(a.name())
+                .setDescription(docDescription(a))
+                .setDescriptionKind(Tfplugin6.StringKind.MARKDOWN)
+                .setRequired(a.mode() == Attribute.Mode.REQUIRED)
+                .setOptional(a.mode() == Attribute.Mode.OPTIONAL || a.mode() == Attribute.Mode.OPTIONAL_COMPUTED)
+                .setComputed(a.mode().computed())
+                .setSensitive(a.sensitive());
+        if (a.nested().isEmpty()) {
+            b.setType(com.google.protobuf.ByteString.copyFrom(a.type().json(), StandardCharsets.UTF_8));
+        } else {
+            var obj = Tfplugin6.Schema.Object.newBuilder().setNesting(Tfplugin6.Schema.Object.NestingMode.LIST);
+            a.nested().forEach(f -> obj.addAttributes(attributeProto(f)));
+            b.setNestedType(obj);
+        }
+        return b.build();
     }
 
     /** The description as shown by {@code terraform providers schema} and in the generated docs. */

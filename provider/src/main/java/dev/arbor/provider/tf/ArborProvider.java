@@ -9,6 +9,7 @@ import dev.arbor.provider.resource.BranchResource;
 import dev.arbor.provider.resource.DatabaseResource;
 import dev.arbor.provider.resource.EndpointResource;
 import dev.arbor.provider.resource.ManagedResource;
+import dev.arbor.provider.resource.MaskingRulesResource;
 import dev.arbor.provider.resource.ProjectResource;
 import dev.arbor.provider.resource.RoleResource;
 import dev.arbor.provider.schema.Attribute;
@@ -23,7 +24,7 @@ public final class ArborProvider {
     public static final String ENV_API_KEY = "ARBOR_API_KEY";
 
     public static final Schema CONFIG = new Schema(0,
-            "The Arbor provider manages projects, branches, endpoints, roles and databases on an Arbor server "
+            "The Arbor provider manages projects, branches, endpoints, roles, databases and masking rules on an Arbor server "
                     + "through its Neon-compatible HTTP API.",
             List.of(
                     Attribute.string("api_url").optional()
@@ -39,7 +40,7 @@ public final class ArborProvider {
 
     public ArborProvider() {
         for (ManagedResource r : List.of(new ProjectResource(), new BranchResource(), new EndpointResource(),
-                new RoleResource(), new DatabaseResource())) {
+                new RoleResource(), new DatabaseResource(), new MaskingRulesResource())) {
             resources.put(r.typeName(), r);
         }
         for (DataSource d : List.of(new ProjectDataSource(), new BranchDataSource(), new BranchesDataSource(),

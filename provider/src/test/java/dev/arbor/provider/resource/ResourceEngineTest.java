@@ -38,7 +38,7 @@ class ResourceEngineTest {
     private Map<String, Object> prior() {
         Map<String, Object> s = config("id", "br-1", "project_id", "p-1", "name", "dev", "parent_id", "br-0",
                 "parent_lsn", "0/16B3748", "parent_timestamp", "2026-01-01T00:00:00Z", "schema_only", false,
-                "protected", false, "default", false, "logical_size", new BigDecimal(100), "created_at",
+                "anonymized", false, "protected", false, "default", false, "logical_size", new BigDecimal(100), "created_at",
                 "2026-01-01T00:00:00Z");
         return s;
     }

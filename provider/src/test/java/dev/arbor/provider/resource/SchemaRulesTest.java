@@ -12,7 +12,7 @@ class SchemaRulesTest {
     void everyResourceHasAComputedIdAndOnlyConfigurableAttributesForceReplacement() {
         ArborProvider p = new ArborProvider();
         assertThat(p.resources()).containsOnlyKeys("arbor_project", "arbor_branch", "arbor_endpoint", "arbor_role",
-                "arbor_database");
+                "arbor_database", "arbor_masking_rules");
         assertThat(p.dataSources()).containsOnlyKeys("arbor_project", "arbor_branch", "arbor_branches",
                 "arbor_connection_uri");
         p.resources().values().forEach(r -> {
