@@ -1,5 +1,6 @@
 package dev.arbor.backend.api;
 
+import dev.arbor.backend.compute.ConnectionUris;
 import io.vertx.core.json.JsonObject;
 
 import java.net.URLEncoder;
@@ -7,18 +8,19 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * How clients reach endpoints: through the Postgres-protocol proxy on {@code proxyPort}. An endpoint's
- * {@code host} is {@code <endpoint-id>.<proxyDomain>} (it must contain the id: clients derive the pooler
+ * {@code host} is {@code <endpoint-id>.<proxyDomain>:<port>} (it must contain the id: clients derive the pooler
  * host by string replacement). Connection URIs carry the proxy address and name the endpoint with
- * Neon's {@code options=endpoint=<id>} so they work without wildcard DNS ({@code *.localhost} does not resolve).
+ * Neon's {@code options=endpoint=<id>} so they work even without wildcard DNS for {@code *.localhost}.
  */
 public record ConnectionInfo(String proxyDomain, int proxyPort, String regionId) {
     public static final String REGION = "local";
 
     public String proxyHost() { return proxyDomain; }
 
-    public String host(String endpointId) { return endpointId + "." + proxyDomain; }
+    /** {@code <endpoint-id>.<domain>:<port>}: neonctl builds URIs from it (and its -pooler and branch-id variants). */
+    public String host(String endpointId) { return ConnectionUris.endpointHost(endpointId, proxyDomain, proxyPort); }
 
-    public String poolerHost(String endpointId) { return endpointId + "-pooler." + proxyDomain; }
+    public String poolerHost(String endpointId) { return ConnectionUris.endpointHost(endpointId + "-pooler", proxyDomain, proxyPort); }
 
     /**
      * {@code postgresql://role:pw@<proxy>:<port>/db?sslmode=require&options=endpoint%3D<id>}. The proxy has no
@@ -27,7 +29,7 @@ public record ConnectionInfo(String proxyDomain, int proxyPort, String regionId)
      */
     public String uri(String endpointId, String role, String password, String database, boolean pooled) {
         String user = enc(role) + (password == null ? "" : ":" + enc(password));
-        String host = isLocal() ? proxyDomain : host(endpointId);
+        String host = isLocal() ? proxyDomain : endpointId + "." + proxyDomain;
         return "postgresql://" + user + "@" + host + ":" + proxyPort + "/" + enc(database)
                 + "?sslmode=require&options=endpoint%3D" + endpointId;
     }

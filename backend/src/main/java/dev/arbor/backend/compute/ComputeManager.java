@@ -6,6 +6,7 @@ import dev.arbor.backend.compute.process.PostgresServer;
 import dev.arbor.backend.compute.process.Procs;
 import dev.arbor.backend.compute.process.Scram;
 import dev.arbor.backend.compute.proxy.ProxyBackends;
+import dev.arbor.backend.compute.proxy.ProxyTarget;
 import dev.arbor.backend.compute.volume.FuseVolume;
 import dev.arbor.backend.compute.volume.Mounts;
 import dev.arbor.backend.ops.ComputeControl;
@@ -147,18 +148,46 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         }
     }
 
-    /** For the proxy: the endpoint's port, waking it if suspended. @throws EndpointNotFound */
+    /** For the proxy: an endpoint, or a branch (its read_write endpoint, else its first), at its head or a past point. */
     @Override
-    public int wake(String endpointId) throws IOException {
-        Endpoint ep = endpoints.get(endpointId);
-        RunningCompute r = ep == null ? null : ep.running;
-        if (r != null && r.server().alive() && !r.server().stopping()) return r.server().port();
+    public ProxyTarget resolve(String endpointOrBranchId, Optional<BranchPoint> at) {
         EndpointRegistry reg = registry;
-        Optional<EndpointSpec> spec = reg != null ? reg.spec(endpointId) : Optional.ofNullable(ep).map(e -> e.spec);
-        if (spec.isEmpty()) throw new EndpointNotFound(endpointId);
-        int port = ensureRunning(spec.get());
-        if (reg != null) reg.reportActive(endpointId);
-        return port;
+        Optional<EndpointSpec> spec;
+        if (reg != null) {
+            spec = reg.spec(endpointOrBranchId);
+            if (spec.isEmpty()) spec = reg.branchSpec(endpointOrBranchId);
+        } else {
+            spec = Optional.ofNullable(endpoints.get(endpointOrBranchId)).map(e -> e.spec);
+        }
+        if (spec.isEmpty()) throw new EndpointNotFound(endpointOrBranchId);
+        EndpointSpec s = spec.get();
+        if (at.isEmpty()) return new ProxyTarget(s.endpointId(), s, BranchPoint.head());
+        // Neon's time travel: a private read-only compute per branch and point, suspended when idle like any other.
+        String id = "tt-" + s.branchId() + "-" + switch (at.get()) {
+            case BranchPoint.AtLsn l -> "lsn" + Long.toHexString(l.lsn().value());
+            case BranchPoint.AtTime t -> "ts" + t.time().toEpochMilli();
+            case BranchPoint.Head h -> "head";
+        };
+        int suspend = s.suspendTimeoutSeconds() < 0 ? 0 : s.suspendTimeoutSeconds();
+        EndpointSpec tt = new EndpointSpec(s.projectId(), id, s.branchId(), s.timeline(), "read_only", s.pgVersion(),
+                s.minCu(), s.maxCu(), suspend, s.pgSettings(), s.roles(), s.databases());
+        return new ProxyTarget(id, tt, at.get());
+    }
+
+    /** For the proxy: the target's private socket, starting its compute first if it is suspended. */
+    @Override
+    public Path wake(ProxyTarget target) throws IOException {
+        Endpoint ep = endpoints.get(target.computeId());
+        RunningCompute r = ep == null ? null : ep.running;
+        if (r != null && r.server().alive() && !r.server().stopping() && r.timeline().equals(target.spec().timeline())) {
+            return r.server().socketFile();
+        }
+        ensureRunning(target.spec(), target.timeTravel() ? target.readPoint() : null);
+        EndpointRegistry reg = registry;
+        if (reg != null && !target.timeTravel()) reg.reportActive(target.computeId());
+        RunningCompute now = endpoints.get(target.computeId()).running;
+        if (now == null) throw new IOException("endpoint " + target.computeId() + " stopped while starting");
+        return now.server().socketFile();
     }
 
     private RunningCompute startLocked(Endpoint ep, EndpointSpec spec) throws IOException {
@@ -439,13 +468,13 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
     // ---------------------------------------------------------------- connections and idling
 
     @Override
-    public List<Integer> runningPorts() {
-        List<Integer> ports = new ArrayList<>();
+    public List<Path> runningSockets() {
+        List<Path> sockets = new ArrayList<>();
         for (Endpoint ep : endpoints.values()) {
             RunningCompute r = ep.running;
-            if (r != null && r.server().alive()) ports.add(r.server().port());
+            if (r != null && r.server().alive()) sockets.add(r.server().socketFile());
         }
-        return ports;
+        return sockets;
     }
 
     /** The proxy opened a client connection to the endpoint (counted from before the wake-up). */

@@ -7,10 +7,18 @@ import java.nio.charset.StandardCharsets;
  * Connection strings for endpoints behind the proxy. The endpoint travels in the startup option
  * ({@code options=endpoint%3D<id>}), which both libpq (psql) and pgjdbc pass through, so no wildcard DNS
  * is needed. With a real domain the host is also {@code <id>.<domain>}, so SNI routes as well.
- * ({@code *.localhost} does not resolve through glibc's files+dns, hence plain {@code localhost} there.)
+ *
+ * <p>An endpoint's {@code host} field (what neonctl builds its URIs from by string replacement) is
+ * {@link #endpointHost}: {@code <id>.<domain>:<port>}. With the domain {@code localhost}, glibc resolves
+ * {@code *.localhost} through {@code libnss-myhostname} (scripts/install-deps), and the proxy routes by SNI.
  */
 public final class ConnectionUris {
     private ConnectionUris() {}
+
+    /** {@code <id>.<domain>}, plus {@code :port} unless it is postgres' 5432: neonctl appends no port of its own. */
+    public static String endpointHost(String endpointId, String proxyDomain, int port) {
+        return endpointId + "." + proxyDomain + (port == 5432 ? "" : ":" + port);
+    }
 
     public static String host(String endpointId, String proxyDomain) {
         return isLocal(proxyDomain) ? proxyDomain : endpointId + "." + proxyDomain;

@@ -56,6 +56,14 @@ public final class ComputeSpecs implements EndpointRegistry {
         }
     }
 
+    @Override
+    public Optional<EndpointSpec> branchSpec(String branchId) {
+        Optional<String> endpointId = db.tx(c -> Endpoints.byBranch(c, branchId).stream()
+                .sorted(java.util.Comparator.comparing(e -> !"read_write".equals(e.type())))
+                .map(Endpoint::id).findFirst());
+        return endpointId.flatMap(this::spec);
+    }
+
     private Lookup lookup(Connection c, String endpointId) throws SQLException {
         Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
         if (e.isEmpty()) return new Lookup(Optional.empty(), false);

@@ -9,6 +9,9 @@ import java.util.Optional;
 public interface EndpointRegistry {
     Optional<EndpointSpec> spec(String endpointId);
 
+    /** The spec of a branch's read_write endpoint, else its first (the proxy routes a branch-id host to it). */
+    default Optional<EndpointSpec> branchSpec(String branchId) { return Optional.empty(); }
+
     /** Endpoints the metadata says are running (current_state active): what compute restarts after a server restart. */
     default java.util.List<EndpointSpec> activeSpecs() { return java.util.List.of(); }
 

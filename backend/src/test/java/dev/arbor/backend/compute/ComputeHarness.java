@@ -4,9 +4,11 @@ import dev.arbor.backend.compute.process.PgInstall;
 import dev.arbor.backend.compute.process.Procs;
 import dev.arbor.backend.compute.proxy.PgProxy;
 import dev.arbor.backend.compute.proxy.ProxyBackends;
+import dev.arbor.backend.compute.proxy.ProxyTarget;
 import dev.arbor.backend.compute.proxy.ProxyTls;
 import dev.arbor.backend.ops.EndpointRegistry;
 import dev.arbor.backend.ops.EndpointSpec;
+import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.TimelineId;
 import io.vertx.core.Vertx;
 
@@ -49,10 +51,11 @@ final class ComputeHarness implements AutoCloseable {
         compute = newCompute();
         // the proxy follows the harness' current manager (tests replace it to simulate a server restart)
         ProxyBackends backends = new ProxyBackends() {
-            @Override public int wake(String id) throws Exception { return compute.wake(id); }
+            @Override public ProxyTarget resolve(String id, Optional<BranchPoint> at) { return compute.resolve(id, at); }
+            @Override public Path wake(ProxyTarget t) throws Exception { return compute.wake(t); }
             @Override public void connectionOpened(String id) { compute.connectionOpened(id); }
             @Override public void connectionClosed(String id) { compute.connectionClosed(id); }
-            @Override public List<Integer> runningPorts() { return compute.runningPorts(); }
+            @Override public List<Path> runningSockets() { return compute.runningSockets(); }
         };
         proxy = new PgProxy(vertx, backends, ProxyTls.selfSigned(dir.resolve("tls"), "localhost"));
         proxyPort = proxy.listen("127.0.0.1", 0).await();
@@ -62,6 +65,10 @@ final class ComputeHarness implements AutoCloseable {
         var cm = new ComputeManager(cfg, store.trees());
         cm.setRegistry(new EndpointRegistry() {
             @Override public Optional<EndpointSpec> spec(String id) { return Optional.ofNullable(specs.get(id)); }
+            @Override public Optional<EndpointSpec> branchSpec(String branchId) {
+                return specs.values().stream().filter(s -> s.branchId().equals(branchId))
+                        .sorted(java.util.Comparator.comparing(EndpointSpec::readOnly)).findFirst();
+            }
             @Override public void reportActive(String id) {}
             @Override public void reportIdle(String id) { idleReports.add(id); }
         });

@@ -115,6 +115,8 @@ public final class PostgresServer {
     public long pid() { return process.pid(); }
     public int port() { return port; }
     public Path socketDir() { return socketDir; }
+    /** The private unix socket (trust auth: only compute and the proxy, which authenticated the client, reach it). */
+    public Path socketFile() { return socketDir.resolve(".s.PGSQL." + port); }
     public Path dataDir() { return dataDir; }
     public boolean alive() { return process.isAlive(); }
     public boolean stopping() { return stopping; }

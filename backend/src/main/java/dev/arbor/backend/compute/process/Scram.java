@@ -26,6 +26,25 @@ public final class Scram {
     }
 
     static String verifier(String password, byte[] salt, int iterations) {
+        Keys k = keys(password, salt, iterations);
+        var b64 = Base64.getEncoder();
+        return "SCRAM-SHA-256$" + iterations + ":" + b64.encodeToString(salt) + "$"
+                + b64.encodeToString(k.storedKey()) + ":" + b64.encodeToString(k.serverKey());
+    }
+
+    /** What a SCRAM server keeps per role (the password itself is not needed to check a proof). */
+    public record Keys(byte[] salt, int iterations, byte[] storedKey, byte[] serverKey) {
+        @Override public String toString() { return "Scram.Keys[...]"; }
+    }
+
+    /** Fresh keys with a random salt (the proxy derives them from a role's password once and caches them). */
+    public static Keys keys(String password) {
+        byte[] salt = new byte[16];
+        RANDOM.nextBytes(salt);
+        return keys(password, salt, ITERATIONS);
+    }
+
+    public static Keys keys(String password, byte[] salt, int iterations) {
         try {
             // PostgreSQL SASLprep-normalizes; for ASCII passwords (what the API generates) that is the identity.
             var spec = new PBEKeySpec(password.toCharArray(), salt, iterations, 256);
@@ -33,17 +52,19 @@ public final class Scram {
             byte[] clientKey = hmac(salted, "Client Key");
             byte[] storedKey = MessageDigest.getInstance("SHA-256").digest(clientKey);
             byte[] serverKey = hmac(salted, "Server Key");
-            var b64 = Base64.getEncoder();
-            return "SCRAM-SHA-256$" + iterations + ":" + b64.encodeToString(salt) + "$"
-                    + b64.encodeToString(storedKey) + ":" + b64.encodeToString(serverKey);
+            return new Keys(salt.clone(), iterations, storedKey, serverKey);
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);
         }
     }
 
-    private static byte[] hmac(byte[] key, String msg) throws GeneralSecurityException {
-        Mac mac = Mac.getInstance("HmacSHA256");
-        mac.init(new SecretKeySpec(key, "HmacSHA256"));
-        return mac.doFinal(msg.getBytes());
+    public static byte[] hmac(byte[] key, String msg) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(key, "HmacSHA256"));
+            return mac.doFinal(msg.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 }

@@ -1,6 +1,8 @@
 package dev.arbor.backend.compute.proxy;
 
 import dev.arbor.backend.compute.EndpointNotFound;
+import dev.arbor.backend.compute.process.Scram;
+import dev.arbor.storage.StorageException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -10,25 +12,34 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The one PostgreSQL-protocol listener every endpoint is reached through. It terminates TLS, reads the
- * startup packet to learn the endpoint (startup option {@code endpoint=<id>} or SNI {@code <id>.<domain>}),
- * wakes a suspended endpoint while the client waits, then splices bytes both ways. Authentication is the
- * endpoint's own (SCRAM, passed through untouched), so a wrong password gets postgres' normal error.
+ * startup packet to learn the endpoint (startup option {@code endpoint=<id>} or SNI {@code <id>.<domain>},
+ * a branch id plus {@code neon_timestamp}/{@code neon_lsn} for time travel) and authenticates the client
+ * itself with SCRAM-SHA-256 or, over TLS, SCRAM-SHA-256-PLUS (channel binding to this TLS session, which
+ * {@code channel_binding=require} demands). Only then does it wake the endpoint (the client simply waits),
+ * log in over the endpoint's private unix socket, where the proxy is trusted, and splice bytes both ways.
  */
 public final class PgProxy {
     private static final Logger log = LoggerFactory.getLogger(PgProxy.class);
+    private static final int MAX_AUTH_MESSAGE = 16 * 1024;
 
     private final Vertx vertx;
     private final ProxyBackends backends;
     private final KeyCertOptions tls;
+    private final RoleKeys roleKeys = new RoleKeys();
     private NetServer server;
+    private NetServer server6;
     private NetClient client;
 
     public PgProxy(Vertx vertx, ProxyBackends backends, KeyCertOptions tls) {
@@ -37,26 +48,50 @@ public final class PgProxy {
         this.tls = tls;
     }
 
-    /** Listens on {@code host:port} (0 = any free port); the future holds the actual port. */
+    /**
+     * Listens on {@code host:port} (0 = any free port); the future holds the actual port. On 127.0.0.1 it also
+     * listens on ::1 where it can, since {@code *.localhost} names resolve to both and libpq tries ::1 first.
+     */
     public Future<Integer> listen(String host, int port) {
+        client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+        server = vertx.createNetServer(serverOptions(host, port)).connectHandler(s -> new ClientConnection(s).begin());
+        return server.listen().map(NetServer::actualPort).compose(p -> {
+            if (!host.equals("127.0.0.1")) return Future.succeededFuture(p);
+            server6 = vertx.createNetServer(serverOptions("::1", p)).connectHandler(s -> new ClientConnection(s).begin());
+            return server6.listen().<Integer>map(x -> p).recover(e -> {
+                log.debug("proxy not listening on [::1]:{}: {}", p, e.toString());
+                server6 = null;
+                return Future.succeededFuture(p);
+            });
+        }).onSuccess(p -> log.info("postgres proxy listening on {}:{}", host, p));
+    }
+
+    private NetServerOptions serverOptions(String host, int port) {
         var opts = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
         if (tls != null) opts.setKeyCertOptions(tls).setSni(true); // TLS starts only after an SSLRequest
-        client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
-        server = vertx.createNetServer(opts).connectHandler(s -> new ClientConnection(s).begin());
-        return server.listen().map(NetServer::actualPort).onSuccess(p -> log.info("postgres proxy listening on {}:{}", host, p));
+        return opts;
     }
 
     public Future<Void> close() {
         Future<Void> a = server == null ? Future.succeededFuture() : server.close();
+        Future<Void> a6 = server6 == null ? Future.succeededFuture() : server6.close();
         Future<Void> b = client == null ? Future.succeededFuture() : client.close();
-        return Future.all(a, b).mapEmpty();
+        return Future.all(a, a6, b).mapEmpty();
     }
+
+    private enum Phase { STARTUP, SASL_INITIAL, SASL_RESPONSE, BUSY, DONE }
 
     /** One client, from its first byte until both sides have closed. Runs on its event loop only. */
     private final class ClientConnection {
         private final NetSocket socket;
         private Buffer pending = Buffer.buffer();
-        private boolean routed;
+        private Phase phase = Phase.STARTUP;
+        private Map<String, String> params;
+        private int protocolVersion;
+        private EndpointRouting routing;
+        private String user;
+        private ProxyTarget target;
+        private ScramExchange scram;
 
         ClientConnection(NetSocket socket) { this.socket = socket; }
 
@@ -66,87 +101,186 @@ public final class PgProxy {
         }
 
         private void onData(Buffer data) {
-            if (routed) return;
+            if (phase == Phase.DONE) return;
             pending.appendBuffer(data);
-            while (!routed && pending.length() >= 8) {
-                int len = pending.getInt(0);
-                if (len < 8 || len > PgWire.MAX_STARTUP) {
-                    fail("08P01", "invalid startup packet length " + len);
-                    return;
-                }
-                if (pending.length() < len) return;
-                Buffer packet = pending.getBuffer(0, len);
-                pending = pending.getBuffer(len, pending.length());
-                int code = packet.getInt(4);
-                if (code == PgWire.SSL_REQUEST) {
-                    if (socket.isSsl() || tls == null) {
-                        socket.write(Buffer.buffer("N"));
-                    } else {
-                        // 'S' goes out in the clear, then the TLS handshake; the client sends nothing until it sees 'S'.
-                        socket.upgradeToSsl(Buffer.buffer("S")).onFailure(e -> {
-                            log.debug("TLS handshake with {} failed: {}", socket.remoteAddress(), e.toString());
-                            socket.close();
-                        });
-                    }
-                } else if (code == PgWire.GSSENC_REQUEST) {
-                    socket.write(Buffer.buffer("N"));
-                } else if (code == PgWire.CANCEL_REQUEST) {
-                    routed = true;
-                    forwardCancel(packet);
-                    socket.close();
-                } else if ((code >>> 16) == 3) {
-                    routed = true;
-                    startup(packet);
-                } else {
-                    fail("08P01", "unsupported frontend protocol " + (code >>> 16) + "." + (code & 0xffff));
-                    return;
+            process();
+        }
+
+        private void process() {
+            while (true) {
+                switch (phase) {
+                    case STARTUP -> { if (!startupPacket()) return; }
+                    case SASL_INITIAL, SASL_RESPONSE -> { if (!authMessage()) return; }
+                    case BUSY, DONE -> { return; }
                 }
             }
         }
 
+        /** Handles one untyped startup-phase packet; false when more bytes are needed or the connection is done. */
+        private boolean startupPacket() {
+            if (pending.length() < 8) return false;
+            int len = pending.getInt(0);
+            if (len < 8 || len > PgWire.MAX_STARTUP) {
+                fail("08P01", "invalid startup packet length " + len);
+                return false;
+            }
+            if (pending.length() < len) return false;
+            Buffer packet = pending.getBuffer(0, len);
+            pending = pending.getBuffer(len, pending.length());
+            int code = packet.getInt(4);
+            if (code == PgWire.SSL_REQUEST) {
+                if (socket.isSsl() || tls == null) {
+                    socket.write(Buffer.buffer("N"));
+                } else {
+                    // 'S' goes out in the clear, then the TLS handshake; the client sends nothing until it sees 'S'.
+                    socket.upgradeToSsl(Buffer.buffer("S")).onFailure(e -> {
+                        log.debug("TLS handshake with {} failed: {}", socket.remoteAddress(), e.toString());
+                        socket.close();
+                    });
+                }
+            } else if (code == PgWire.GSSENC_REQUEST) {
+                socket.write(Buffer.buffer("N"));
+            } else if (code == PgWire.CANCEL_REQUEST) {
+                phase = Phase.DONE;
+                forwardCancel(packet);
+                socket.close();
+            } else if ((code >>> 16) == 3) {
+                startup(packet);
+            } else {
+                fail("08P01", "unsupported frontend protocol " + (code >>> 16) + "." + (code & 0xffff));
+            }
+            return phase == Phase.STARTUP;
+        }
+
         private void startup(Buffer packet) {
-            Map<String, String> params = PgWire.startupParams(packet);
+            params = PgWire.startupParams(packet);
+            protocolVersion = packet.getInt(4);
             String sni = socket.isSsl() ? socket.indicatedServerName() : null;
-            EndpointRouting routing = EndpointRouting.of(params.get("options"), sni);
-            if (routing.endpointId().isEmpty()) {
+            try {
+                routing = EndpointRouting.of(params.get("options"), sni);
+            } catch (IllegalArgumentException e) {
+                fail("22023", e.getMessage());
+                return;
+            }
+            if (routing.target().isEmpty()) {
                 fail("08004", "endpoint is not specified: connect to <endpoint-id>.<domain> over TLS (SNI), "
                         + "or pass options=endpoint%3D<endpoint-id> in the connection string");
                 return;
             }
-            String endpointId = routing.endpointId().get();
+            user = params.get("user");
+            if (user == null || user.isEmpty()) {
+                fail("28000", "no PostgreSQL user name specified in startup packet");
+                return;
+            }
+            String id = routing.target().get();
+            phase = Phase.BUSY;
+            vertx.executeBlocking(() -> {
+                ProxyTarget t = backends.resolve(id, routing.at());
+                return new Resolved(t, t.password(user).map(roleKeys::keys).orElse(null));
+            }, false).onComplete(r -> {
+                if (r.failed()) {
+                    Throwable e = r.cause();
+                    if (e instanceof EndpointNotFound) fail("XX000", "endpoint \"" + id + "\" does not exist");
+                    else {
+                        log.warn("resolving endpoint {} failed: {}", id, e.toString());
+                        fail("57P03", "endpoint \"" + id + "\" could not be started: " + e.getMessage());
+                    }
+                    return;
+                }
+                target = r.result().target();
+                byte[] endPoint;
+                try {
+                    endPoint = socket.isSsl() ? ScramExchange.tlsServerEndPoint(
+                            (X509Certificate) socket.sslSession().getLocalCertificates()[0]) : null;
+                } catch (Exception e) {
+                    fail("08006", "TLS session has no server certificate: " + e.getMessage());
+                    return;
+                }
+                scram = new ScramExchange(user, r.result().keys(), endPoint);
+                socket.write(PgWire.authSasl(scram.mechanisms()));
+                phase = Phase.SASL_INITIAL;
+                process();
+            });
+        }
+
+        /** One typed message of the SASL exchange; false when more bytes are needed or the phase changed. */
+        private boolean authMessage() {
+            if (pending.length() < 5) return false;
+            byte type = pending.getByte(0);
+            int len = pending.getInt(1);
+            if (len < 4 || len > MAX_AUTH_MESSAGE) {
+                fail("08P01", "invalid message length " + len + " during authentication");
+                return false;
+            }
+            if (pending.length() < len + 1) return false;
+            Buffer payload = pending.getBuffer(5, len + 1);
+            pending = pending.getBuffer(len + 1, pending.length());
+            if (type == 'X') {
+                phase = Phase.DONE;
+                socket.close();
+                return false;
+            }
+            if (type != 'p') {
+                fail("08P01", "expected SASL response, got message type " + (char) type);
+                return false;
+            }
+            try {
+                if (phase == Phase.SASL_INITIAL) {
+                    PgWire.SaslInitial init = PgWire.saslInitial(payload);
+                    socket.write(PgWire.authSaslData(11, scram.first(init.mechanism(), init.data())));
+                    phase = Phase.SASL_RESPONSE;
+                    return true;
+                }
+                socket.write(PgWire.authSaslData(12, scram.last(payload.toString(StandardCharsets.UTF_8))));
+            } catch (ScramExchange.Failure f) {
+                fail(f.sqlState, f.getMessage());
+                return false;
+            } catch (IllegalArgumentException e) {
+                fail("08P01", e.getMessage());
+                return false;
+            }
+            phase = Phase.BUSY;
+            connectBackend();
+            return false;
+        }
+
+        /** Authenticated: wake the compute and log in on its private socket as the same user. */
+        private void connectBackend() {
+            String computeId = target.computeId();
             if (routing.remainingOptions().isEmpty()) params.remove("options");
             else params.put("options", routing.remainingOptions());
-            Buffer rewritten = PgWire.startupMessage(params);
-            rewritten.setInt(4, packet.getInt(4)); // keep the client's protocol minor version
-            socket.pause();
-            backends.connectionOpened(endpointId);
+            Buffer startup = PgWire.startupMessage(params);
+            startup.setInt(4, protocolVersion); // keep the client's protocol minor version
+            backends.connectionOpened(computeId);
             AtomicBoolean released = new AtomicBoolean();
-            Runnable release = () -> { if (released.compareAndSet(false, true)) backends.connectionClosed(endpointId); };
+            Runnable release = () -> { if (released.compareAndSet(false, true)) backends.connectionClosed(computeId); };
             socket.closeHandler(v -> release.run());
-            vertx.executeBlocking(() -> backends.wake(endpointId), false).onComplete(woken -> {
+            vertx.executeBlocking(() -> backends.wake(target), false).onComplete(woken -> {
                 if (woken.failed()) {
                     Throwable e = woken.cause();
-                    if (e instanceof EndpointNotFound) fail("XX000", "endpoint \"" + endpointId + "\" does not exist");
+                    if (e instanceof EndpointNotFound) fail("XX000", "endpoint \"" + computeId + "\" does not exist");
+                    else if (e instanceof StorageException.InvalidLsn) fail("22023", "cannot read the branch at that point: " + e.getMessage());
                     else {
-                        log.warn("waking endpoint {} failed: {}", endpointId, e.toString());
-                        fail("57P03", "endpoint \"" + endpointId + "\" could not be started: " + e.getMessage());
+                        log.warn("waking endpoint {} failed: {}", computeId, e.toString());
+                        fail("57P03", "endpoint \"" + computeId + "\" could not be started: " + e.getMessage());
                     }
                     release.run();
                     return;
                 }
-                client.connect(woken.result(), "127.0.0.1").onComplete(c -> {
+                client.connect(SocketAddress.domainSocketAddress(woken.result().toString())).onComplete(c -> {
                     if (c.failed()) {
-                        fail("57P03", "endpoint \"" + endpointId + "\" is not reachable: " + c.cause().getMessage());
+                        fail("57P03", "endpoint \"" + computeId + "\" is not reachable: " + c.cause().getMessage());
                         release.run();
                         return;
                     }
                     if (released.get()) c.result().close(); // the client gave up while we were waking
-                    else splice(c.result(), rewritten, release);
+                    else splice(c.result(), startup, release);
                 });
             });
         }
 
         private void splice(NetSocket backend, Buffer startup, Runnable release) {
+            phase = Phase.DONE;
             backend.write(startup);
             if (pending.length() > 0) backend.write(pending);
             pending = Buffer.buffer();
@@ -160,14 +294,17 @@ public final class PgProxy {
 
         private void forwardCancel(Buffer packet) {
             // The key is 32 random bits from one postmaster; the others ignore a key they did not issue.
-            for (int port : backends.runningPorts()) {
-                client.connect(port, "127.0.0.1").onSuccess(b -> b.write(packet).onComplete(x -> b.close()));
+            for (Path sock : backends.runningSockets()) {
+                client.connect(SocketAddress.domainSocketAddress(sock.toString()))
+                        .onSuccess(b -> b.write(packet).onComplete(x -> b.close()));
             }
         }
 
         private void fail(String sqlState, String message) {
-            routed = true;
+            phase = Phase.DONE;
             socket.write(PgWire.fatal(sqlState, message)).onComplete(x -> socket.close());
         }
     }
+
+    private record Resolved(ProxyTarget target, Scram.Keys keys) {}
 }

@@ -52,6 +52,35 @@ final class PgWire {
         return Buffer.buffer().appendByte((byte) 'E').appendInt(body.length() + 4).appendBuffer(body);
     }
 
+    /** AuthenticationSASL: the mechanisms the client may choose from. */
+    static Buffer authSasl(String... mechanisms) {
+        Buffer body = Buffer.buffer().appendInt(10);
+        for (String m : mechanisms) body.appendString(m, "UTF-8").appendByte((byte) 0);
+        body.appendByte((byte) 0);
+        return message('R', body);
+    }
+
+    /** AuthenticationSASLContinue (11) or AuthenticationSASLFinal (12) with SCRAM data. */
+    static Buffer authSaslData(int code, String data) {
+        return message('R', Buffer.buffer().appendInt(code).appendString(data, "UTF-8"));
+    }
+
+    static Buffer message(char type, Buffer body) {
+        return Buffer.buffer().appendByte((byte) type).appendInt(body.length() + 4).appendBuffer(body);
+    }
+
+    /** SASLInitialResponse payload: the chosen mechanism and the client-first-message. */
+    record SaslInitial(String mechanism, String data) {}
+
+    static SaslInitial saslInitial(Buffer payload) {
+        String mech = cstring(payload, 0);
+        int pos = mech.getBytes(StandardCharsets.UTF_8).length + 1;
+        if (pos + 4 > payload.length()) throw new IllegalArgumentException("malformed SASLInitialResponse");
+        int len = payload.getInt(pos);
+        if (len < 0 || pos + 4 + len > payload.length()) throw new IllegalArgumentException("malformed SASLInitialResponse");
+        return new SaslInitial(mech, payload.getString(pos + 4, pos + 4 + len, "UTF-8"));
+    }
+
     private static void field(Buffer b, char type, String value) {
         b.appendByte((byte) type).appendString(value, "UTF-8").appendByte((byte) 0);
     }

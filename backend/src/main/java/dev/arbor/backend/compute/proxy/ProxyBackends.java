@@ -1,19 +1,31 @@
 package dev.arbor.backend.compute.proxy;
 
+import dev.arbor.storage.BranchPoint;
+
+import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 
 /** What the proxy needs from compute. {@link dev.arbor.backend.compute.ComputeManager} implements it. */
 public interface ProxyBackends {
     /**
-     * The loopback port of the endpoint's postgres, starting it first if it is suspended. Blocks.
-     * @throws dev.arbor.backend.compute.EndpointNotFound if there is no such endpoint
+     * What a client asked for, from metadata only (nothing starts): an endpoint id, or a branch id (its
+     * read_write endpoint, else its first), optionally at a past point (a read-only time-travel compute). Blocks.
+     * @throws dev.arbor.backend.compute.EndpointNotFound if there is no such endpoint or branch
      */
-    int wake(String endpointId) throws Exception;
+    ProxyTarget resolve(String endpointOrBranchId, Optional<BranchPoint> at) throws Exception;
 
-    void connectionOpened(String endpointId);
+    /**
+     * Starts the target's compute if it is suspended; returns its postgres' private unix socket, on which the
+     * proxy, having authenticated the client itself, is trusted. Blocks.
+     * @throws dev.arbor.storage.StorageException.InvalidLsn for a time-travel point outside the history window
+     */
+    Path wake(ProxyTarget target) throws Exception;
 
-    void connectionClosed(String endpointId);
+    void connectionOpened(String computeId);
 
-    /** Ports of every running postgres (a cancel request is forwarded to all; only the owner of the key acts). */
-    List<Integer> runningPorts();
+    void connectionClosed(String computeId);
+
+    /** Sockets of every running postgres (a cancel request is forwarded to all; only the owner of the key acts). */
+    List<Path> runningSockets();
 }
