@@ -106,7 +106,9 @@ public final class ArborServer implements AutoCloseable {
         ComputeControl compute = computeFactory.create(config, store, specs, vertx);
         closers.push(compute);
 
-        executor = new OperationExecutor(db, new Steps(db, storage, compute, specs).all());
+        var twin = new dev.arbor.backend.twin.TwinImport(db, secrets, storage, dev.arbor.backend.twin.TwinImport.pgBin(),
+                dir.resolve("imports"), "127.0.0.1", () -> proxyPort);
+        executor = new OperationExecutor(db, twin.withStep(new Steps(db, storage, compute, specs).all()));
         closers.push(executor);
 
         proxyPort = compute instanceof LocalCompute lc ? lc.proxyPort() : config.proxyPort();
@@ -117,6 +119,7 @@ public final class ArborServer implements AutoCloseable {
         BranchesApi branches = new BranchesApi(ctl);
         HttpApi api = new HttpApi(vertx, auth, () -> db.healthy() && storage.healthy(),
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),
+                        new dev.arbor.backend.api.ImportApi(ctl, twin),
                         new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl), new dev.arbor.backend.api.ConsumptionApi(ctl),
                         new dev.arbor.backend.api.AnonymizedBranchesApi(ctl, branches)));
         closers.push(api);

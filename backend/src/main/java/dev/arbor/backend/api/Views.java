@@ -143,6 +143,8 @@ public final class Views {
         o.put("action", op.action().name()).put("status", op.status().name()).put("failures_count", op.failuresCount());
         op.error().ifPresent(v -> o.put("error", v));
         o.put("created_at", ts(op.createdAt())).put("updated_at", ts(op.updatedAt())).put("total_duration_ms", op.totalDurationMs());
+        // long operations (twin import) report how far they are; Neon clients ignore the extra field
+        if (op.params().getValue("progress") instanceof JsonObject p) o.put("progress", p);
         return o;
     }
 

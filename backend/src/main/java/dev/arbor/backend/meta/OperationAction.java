@@ -3,5 +3,7 @@ package dev.arbor.backend.meta;
 /** The Neon {@code OperationAction} values this control plane emits. */
 public enum OperationAction {
     create_timeline, delete_timeline, create_branch, start_compute, suspend_compute, apply_config,
-    delete_compute, apply_schema_from_branch, anonymize_branch;
+    delete_compute, apply_schema_from_branch, anonymize_branch,
+    /** Arbor's own: a twin import (pg_dump of an external PostgreSQL restored into a branch). */
+    import_data;
 }

@@ -67,7 +67,9 @@ public final class ComputeSpecs implements EndpointRegistry {
     private Lookup lookup(Connection c, String endpointId) throws SQLException {
         Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
         if (e.isEmpty()) return new Lookup(Optional.empty(), false);
-        boolean busy = !dev.arbor.backend.meta.Operations.unfinishedFor(c, java.util.List.of(e.get().branchId())).isEmpty();
+        // a twin import works through the endpoint itself, so it is no reason to make clients wait
+        boolean busy = dev.arbor.backend.meta.Operations.unfinishedFor(c, java.util.List.of(e.get().branchId())).stream()
+                .anyMatch(o -> o.action() != dev.arbor.backend.meta.OperationAction.import_data);
         // none of an anonymized branch's endpoints may serve half-masked data
         if (busy && dev.arbor.backend.meta.AnonymizedBranches.get(c, e.get().branchId())
                 .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()) {
