@@ -1,7 +1,10 @@
 package dev.arbor.backend.compute;
 
+import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
+import java.util.Properties;
 
 /**
  * Connection strings for endpoints behind the proxy. The endpoint travels in the startup option
@@ -36,6 +39,45 @@ public final class ConnectionUris {
         return "jdbc:postgresql://" + host(endpointId, proxyDomain) + ":" + port + "/" + enc(database)
                 + "?sslmode=require&options=endpoint%3D" + enc(endpointId);
     }
+
+    /** A libpq URI as pgjdbc takes it: the URL, and user and password as properties (never in the URL). */
+    public record Jdbc(String url, Properties properties) {
+        @Override public String toString() { return "Jdbc[" + url + "]"; }
+    }
+
+    /**
+     * {@code postgresql://user:pw@host:port/db?sslmode=..&channel_binding=..&options=..} (a {@code DATABASE_URL}, e.g.
+     * from neonctl) for pgjdbc: same host, port, database and options; libpq's {@code channel_binding} is
+     * pgjdbc's {@code channelBinding}.
+     */
+    public static Jdbc jdbc(String libpqUri) {
+        URI u = URI.create(libpqUri);
+        if (!"postgresql".equals(u.getScheme()) && !"postgres".equals(u.getScheme())) {
+            throw new IllegalArgumentException("not a postgresql:// URI");
+        }
+        Properties props = new Properties();
+        String info = u.getRawUserInfo();
+        if (info != null) {
+            int colon = info.indexOf(':');
+            props.setProperty("user", dec(colon < 0 ? info : info.substring(0, colon)));
+            if (colon >= 0) props.setProperty("password", dec(info.substring(colon + 1)));
+        }
+        StringBuilder q = new StringBuilder();
+        if (u.getRawQuery() != null) {
+            for (String kv : u.getRawQuery().split("&")) {
+                int eq = kv.indexOf('=');
+                if (eq < 0) continue;
+                String key = dec(kv.substring(0, eq));
+                if (key.equals("channel_binding")) key = "channelBinding";
+                q.append(q.isEmpty() ? "?" : "&").append(enc(key)).append('=').append(enc(dec(kv.substring(eq + 1))));
+            }
+        }
+        String port = u.getPort() < 0 ? "" : ":" + u.getPort();
+        return new Jdbc("jdbc:postgresql://" + u.getHost() + port + u.getRawPath() + q, props);
+    }
+
+    /** Percent-decoding as libpq does it: a '+' stays a '+'. */
+    private static String dec(String s) { return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8); }
 
     private static boolean isLocal(String domain) {
         return domain.equals("localhost") || domain.matches("[0-9.]+") || domain.contains(":");

@@ -6,8 +6,13 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.postgresql.util.PSQLException;
 
+import dev.arbor.storage.Lsn;
+
 import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -126,5 +131,86 @@ class ProxyTest {
             rs.next();
             assertThat(rs.getInt(1)).isEqualTo(3);
         }
+    }
+
+    /** What neonctl connection-string prints: the endpoint's host (with the proxy port), SNI routes, SCRAM-PLUS. */
+    private static String neonStyleUri(String host, String password, String extra) {
+        return "postgresql://" + ComputeHarness.ROLE + ":" + password + "@" + host + ":" + h.proxyPort + "/" + ComputeHarness.DB
+                + "?sslmode=require&channel_binding=require" + extra;
+    }
+
+    private static Connection jdbcFrom(String libpqUri) throws SQLException {
+        ConnectionUris.Jdbc j = ConnectionUris.jdbc(libpqUri);
+        j.properties().setProperty("connectTimeout", "60");
+        return DriverManager.getConnection(j.url(), j.properties());
+    }
+
+    @Test
+    void channelBindingRequireConnectsByHostNameWithPsqlAndPgjdbc() throws Exception {
+        String uri = neonStyleUri(ep + ".localhost", ComputeHarness.PASSWORD, "");
+        Procs.Result r = ComputeHarness.psql(uri, "SELECT current_user");
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output().trim()).isEqualTo(ComputeHarness.ROLE);
+        // the pooler host reaches the same endpoint
+        assertThat(ComputeHarness.psql(neonStyleUri(ep + "-pooler.localhost", ComputeHarness.PASSWORD, ""), "SELECT 1").exit()).isZero();
+        try (Connection c = jdbcFrom(uri); var st = c.createStatement(); var rs = st.executeQuery("SELECT current_database()")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo(ComputeHarness.DB);
+        }
+    }
+
+    @Test
+    void wrongPasswordOrUnknownRoleIs28P01EvenWithChannelBinding() throws Exception {
+        Procs.Result r = ComputeHarness.psql(neonStyleUri(ep + ".localhost", "wrong", ""), "SELECT 1");
+        assertThat(r.exit()).isNotZero();
+        assertThat(r.output()).contains("password authentication failed for user \"app_owner\"");
+        assertThatThrownBy(() -> jdbcFrom(neonStyleUri(ep + ".localhost", "wrong", "")).close())
+                .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+        String nobody = neonStyleUri(ep + ".localhost", ComputeHarness.PASSWORD, "").replace(ComputeHarness.ROLE + ":", "nobody:");
+        assertThatThrownBy(() -> jdbcFrom(nobody).close())
+                .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("28P01"));
+        // an unknown endpoint by host name: a postgres error, not a dropped socket
+        Procs.Result none = ComputeHarness.psql(neonStyleUri("ep-nowhere-1.localhost", ComputeHarness.PASSWORD, ""), "SELECT 1");
+        assertThat(none.output()).contains("FATAL").contains("endpoint \"ep-nowhere-1\" does not exist");
+    }
+
+    @Test
+    void branchHostWithNeonTimestampOrLsnReadsThePastReadOnly() throws Exception {
+        var root = h.newRoot();
+        String id = "ep-proxy-tt";
+        var spec = h.endpoint(id, root, "read_write", -1);
+        h.compute.applyConfig(spec);
+        assertThat(ComputeHarness.psql(h.uri(id), "CREATE TABLE tt(x int); INSERT INTO tt VALUES (1), (2)").exit()).isZero();
+        Lsn lsn = h.store.store.info(root).headLsn();
+        Thread.sleep(50);  // separate the two commits on the store's millisecond clock
+        Instant between = Instant.now();
+        Thread.sleep(50);
+        assertThat(ComputeHarness.psql(h.uri(id), "INSERT INTO tt VALUES (3), (4), (5)").exit()).isZero();
+
+        String branchHost = spec.branchId() + ".localhost";
+        String atTime = neonStyleUri(branchHost, ComputeHarness.PASSWORD, "&options=neon_timestamp%3A" + between);
+        String atLsn = neonStyleUri(branchHost, ComputeHarness.PASSWORD, "&options=neon_lsn%3A" + lsn);
+        for (String uri : new String[] {atTime, atLsn}) {
+            Procs.Result r = ComputeHarness.psql(uri, "SELECT count(*) FROM tt");
+            assertThat(r.output().trim()).as(uri).isEqualTo("2");
+            Procs.Result w = ComputeHarness.psql(uri, "INSERT INTO tt VALUES (9)");
+            assertThat(w.exit()).isNotZero();
+            assertThat(w.output()).contains("cannot execute INSERT in a read-only transaction");
+        }
+        try (Connection c = jdbcFrom(atTime); var st = c.createStatement()) {
+            var rs = st.executeQuery("SELECT count(*) FROM tt");
+            rs.next();
+            assertThat(rs.getInt(1)).isEqualTo(2);
+            assertThatThrownBy(() -> st.execute("INSERT INTO tt VALUES (9)"))
+                    .isInstanceOfSatisfying(PSQLException.class, e -> assertThat(e.getSQLState()).isEqualTo("25006"));
+        }
+        // the branch host without a point is the branch's endpoint, at its head
+        assertThat(ComputeHarness.psql(neonStyleUri(branchHost, ComputeHarness.PASSWORD, ""), "SELECT count(*) FROM tt")
+                .output().trim()).isEqualTo("5");
+        // a point before the history window: a postgres error naming the problem
+        Procs.Result old = ComputeHarness.psql(neonStyleUri(branchHost, ComputeHarness.PASSWORD,
+                "&options=neon_timestamp%3A2001-01-01T00%3A00%3A00Z"), "SELECT 1");
+        assertThat(old.exit()).isNotZero();
+        assertThat(old.output()).contains("FATAL").contains("2001-01-01");
     }
 }
