@@ -124,6 +124,7 @@ public final class ArborServer implements AutoCloseable {
                         new dev.arbor.backend.api.AnonymizedBranchesApi(ctl, branches)));
         closers.push(api);
         new dev.arbor.backend.iac.TerraformStateApi(db, auth).mount(api.router());
+        dev.arbor.backend.console.ConsoleRoutes.mount(api.router());
         executor.resumeUnfinished();
         Expiry expiry = new Expiry(db, executor, branches);
         closers.push(expiry);
