@@ -12,7 +12,8 @@ import java.util.concurrent.CountDownLatch;
 /** {@code arbor}: the command line. {@code arbor server} runs the control plane until SIGTERM/SIGINT. */
 @Command(name = "arbor", mixinStandardHelpOptions = true, version = "arbor 0.1.0",
         description = "Self-hosted, Neon-style PostgreSQL branching.",
-        subcommands = {Main.Server.class})
+        subcommands = {Main.Server.class, dev.arbor.backend.cli.BranchCommand.class, dev.arbor.backend.cli.ConnectionStringCommand.class,
+                dev.arbor.backend.cli.EndpointCommand.class, dev.arbor.backend.cli.ImportCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         int rc = new CommandLine(new Main()).execute(args);

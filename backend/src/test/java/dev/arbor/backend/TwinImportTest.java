@@ -1,8 +1,6 @@
 package dev.arbor.backend;
 
 import dev.arbor.backend.TestServer.Res;
-import dev.arbor.backend.pg.PgBinaries;
-import dev.arbor.backend.pg.PgCluster;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
@@ -35,41 +33,23 @@ class TwinImportTest {
     private static final int CUSTOMERS = 300;
     private static final int ORDERS = 2000;
     private TestServer s;
-    private PgCluster source;
-    private java.nio.file.Path sourceDir;
+    private TwinSource source;
 
     @BeforeAll
     void start() throws Exception {
         s = TestServer.start(c -> c, LocalCompute.factory());
-        sourceDir = TestServer.newDir();
-        source = new PgCluster(sourceDir.resolve("source"), PgBinaries.locate()).start();
-        try (Connection c = sourceDb(); var st = c.createStatement()) {
-            st.execute("create table customers (id serial primary key, name text not null, email text unique)");
-            st.execute("create table orders (id bigserial primary key, customer_id int not null references customers(id),"
-                    + " amount numeric(10,2) not null, placed_at timestamptz not null default now())");
-            st.execute("create index orders_by_customer on orders(customer_id)");
-            st.execute("create sequence invoice_no start 1000");
-            st.execute("insert into customers(name, email) select 'c' || g, 'c' || g || '@example.com' from generate_series(1, " + CUSTOMERS + ") g");
-            st.execute("insert into orders(customer_id, amount) select 1 + g % " + CUSTOMERS + ", g * 1.5 from generate_series(1, " + ORDERS + ") g");
-            st.execute("select nextval('invoice_no') from generate_series(1, 7)");
-        }
+        source = TwinSource.start(CUSTOMERS, ORDERS);
     }
 
     @AfterAll
     void stop() throws Exception {
         if (s != null) s.close();
         if (source != null) source.close();
-        if (sourceDir != null) deleteTree(sourceDir);
     }
 
-    private Connection sourceDb() throws SQLException {
-        return DriverManager.getConnection(source.jdbcUrl(PgCluster.DATABASE), PgCluster.SUPERUSER, source.password());
-    }
+    private Connection sourceDb() throws SQLException { return source.connect(); }
 
-    private String sourceUrl() {
-        return "postgresql://" + PgCluster.SUPERUSER + ":" + source.password() + "@127.0.0.1:" + source.port() + "/" + PgCluster.DATABASE
-                + "?sslmode=disable";
-    }
+    private String sourceUrl() { return source.url(); }
 
     @Test
     void importResyncAndChildKeepsItsView() throws Exception {
@@ -204,11 +184,5 @@ class TwinImportTest {
 
     private static int freePort() throws java.io.IOException {
         try (var sock = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) { return sock.getLocalPort(); }
-    }
-
-    private static void deleteTree(java.nio.file.Path root) throws java.io.IOException {
-        try (var walk = java.nio.file.Files.walk(root)) {
-            for (var p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) java.nio.file.Files.deleteIfExists(p);
-        }
     }
 }
