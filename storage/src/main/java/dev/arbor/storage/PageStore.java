@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.*;
 import java.util.concurrent.*;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
@@ -40,6 +41,8 @@ public final class PageStore implements AutoCloseable {
     private final ReentrantLock treeLock = new ReentrantLock(true);  // fair: a GC loop must not starve branch creation
     private final ScheduledExecutorService background;
     private volatile long lastGcMillis;
+    private final LongAdder gcRuns = new LongAdder(), gcLayers = new LongAdder(), gcBytes = new LongAdder();
+    private final LongAdder compactions = new LongAdder(), images = new LongAdder();
     private volatile boolean closed;
     private final Context ctx = new Context();
 
@@ -331,7 +334,19 @@ public final class PageStore implements AutoCloseable {
     /** Flushes the timeline's memory to a delta layer and writes an image layer over its deltas. */
     public CompactionResult compact(TimelineId id) {
         checkOpen();
-        return timeline(id).compact(true);
+        return counted(timeline(id), true);
+    }
+
+    private CompactionResult counted(Timeline t, boolean force) {
+        CompactionResult r = t.compact(force);
+        compactions.increment();
+        if (r.imageCreated()) images.increment();
+        return r;
+    }
+
+    /** Totals of GC and compaction since open. */
+    public StoreCounters counters() {
+        return new StoreCounters(gcRuns.sum(), gcLayers.sum(), gcBytes.sum(), compactions.sum(), images.sum());
     }
 
     /** Removes layers no timeline can read through its history window or a child's branch point. */
@@ -350,6 +365,9 @@ public final class PageStore implements AutoCloseable {
                 bytes += r[1];
             }
             lastGcMillis = now;
+            gcRuns.increment();
+            gcLayers.add(layers);
+            gcBytes.add(bytes);
             return new GcResult(layers, bytes);
         } finally {
             treeLock.unlock();
@@ -390,7 +408,7 @@ public final class PageStore implements AutoCloseable {
         for (Timeline t : timelines.values()) {
             if (t.isBroken() || t.isDeleted()) continue;
             safely(t::flushFrozen);
-            if (t.deltaLayersAboveImage() >= config.imageThreshold()) safely(() -> t.compact(false));
+            if (t.deltaLayersAboveImage() >= config.imageThreshold()) safely(() -> counted(t, false));
         }
         if (ctx.nowMillis() - lastGcMillis >= config.gcInterval().toMillis()) safely(this::gc);
     }
