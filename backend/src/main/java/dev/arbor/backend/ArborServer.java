@@ -17,6 +17,8 @@ import dev.arbor.backend.meta.ApiKeys;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.Migrations;
 import dev.arbor.backend.meta.Secrets;
+import dev.arbor.backend.metrics.ArborMetrics;
+import dev.arbor.backend.metrics.Observability;
 import dev.arbor.backend.ops.BranchStorage;
 import dev.arbor.backend.ops.ComputeControl;
 import dev.arbor.backend.ops.ComputeSpecs;
@@ -61,6 +63,8 @@ public final class ArborServer implements AutoCloseable {
     private OperationExecutor executor;
     private Db db;
     private PageStore store;
+    private ArborMetrics metrics;
+    private int metricsPort = -1;
 
     private ArborServer(ServerConfig config) { this.config = config; }
 
@@ -110,6 +114,9 @@ public final class ArborServer implements AutoCloseable {
                 dir.resolve("imports"), "127.0.0.1", () -> proxyPort);
         executor = new OperationExecutor(db, twin.withStep(new Steps(db, storage, compute, specs).all()));
         closers.push(executor);
+        metrics = new ArborMetrics(db, store);  // observability: /metrics, /healthz, /readyz, request ids
+        if (compute instanceof LocalCompute lc) metrics.bindCompute(lc.manager());
+        executor.listen(metrics);
 
         proxyPort = compute instanceof LocalCompute lc ? lc.proxyPort() : config.proxyPort();
         ConnectionInfo conn = new ConnectionInfo(config.proxyDomain(), proxyPort, ConnectionInfo.REGION);
@@ -117,12 +124,17 @@ public final class ArborServer implements AutoCloseable {
         Control ctl = new Control(db, new Views(conn), executor, storage, secrets, conn,
                 new Control.Quotas(config.maxProjects(), config.maxBranchesPerProject(), config.maxActiveEndpointsPerProject()), auth);
         BranchesApi branches = new BranchesApi(ctl);
-        HttpApi api = new HttpApi(vertx, auth, () -> db.healthy() && storage.healthy(),
+        HttpApi api = new HttpApi(vertx, auth,
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),
                         new dev.arbor.backend.api.ImportApi(ctl, twin),
                         new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl), new dev.arbor.backend.api.ConsumptionApi(ctl),
                         new dev.arbor.backend.api.AnonymizedBranchesApi(ctl, branches)));
         closers.push(api);
+        Observability obs = Observability.mount(vertx, api.router(), metrics,
+                Observability.readiness(db, storage::healthy, compute instanceof LocalCompute ? proxyPort : -1, Duration.ofSeconds(3)),
+                config.metricsHost(), config.metricsPort());
+        closers.push(obs);
+        metricsPort = obs.metricsPort();
         new dev.arbor.backend.iac.TerraformStateApi(db, auth).mount(api.router());
         dev.arbor.backend.console.ConsoleRoutes.mount(api.router());
         executor.resumeUnfinished();
@@ -161,6 +173,10 @@ public final class ArborServer implements AutoCloseable {
     public PageStore store() { return store; }
     public String apiBase() { return "http://" + config.apiHost() + ":" + apiPort + "/api/v2"; }
     public ServerConfig config() { return config; }
+    /** The server's metrics (tests read them directly; operators scrape {@code /metrics}). */
+    public ArborMetrics metrics() { return metrics; }
+    /** The separate metrics listener's port, or -1 when {@code /metrics} is served on the API port. */
+    public int metricsPort() { return metricsPort; }
 
     @Override
     public void close() {

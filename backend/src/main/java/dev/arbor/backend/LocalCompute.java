@@ -30,6 +30,9 @@ final class LocalCompute implements ComputeControl {
     /** The port the proxy actually listens on (the configured one, or the free port picked for 0). */
     int proxyPort() { return proxyPort; }
 
+    /** The endpoint manager (metrics read its wake-up and FUSE statistics). */
+    ComputeManager manager() { return manager; }
+
     static ComputeFactory factory() {
         return (config, store, registry, vertx) -> {
             ComputeConfig cc = ComputeConfig.defaults(config.dataDir().toAbsolutePath());

@@ -15,8 +15,12 @@ import java.util.Optional;
  * @param maxProjects    quota: live projects
  * @param maxBranchesPerProject quota: live branches per project
  * @param maxActiveEndpointsPerProject quota: endpoints per project that are not disabled
+ * @param maxProtectedBranchesPerProject quota: protected branches per project
  * @param rateLimitPerKey requests per second per API key (burst: twice that) unless the key sets its own
  * @param presetApiKey   admin key to install on first start instead of generating one (ARBOR_API_KEY)
+ * @param metricsHost    address of the separate metrics listener (when {@code metricsPort >= 0})
+ * @param metricsPort    -1: {@code /metrics} is served on the API port; else its own listener (0 = any free port)
+ *                       and the API port has no {@code /metrics}
  */
 public record ServerConfig(
         Path dataDir,
@@ -29,11 +33,29 @@ public record ServerConfig(
         int maxBranchesPerProject,
         int maxActiveEndpointsPerProject,
         double rateLimitPerKey,
-        Optional<String> presetApiKey) {
+        Optional<String> presetApiKey,
+        String metricsHost,
+        int metricsPort,
+        int maxProtectedBranchesPerProject) {
 
     public static final int DEFAULT_API_PORT = 4242;
+    public static final int DEFAULT_MAX_PROTECTED_BRANCHES = 5;
     /** Not 5432, so a system PostgreSQL on the same machine keeps its port. */
     public static final int DEFAULT_PROXY_PORT = 55432;
+
+    /** Without a separate metrics listener ({@code /metrics} on the API port). */
+    public ServerConfig(Path dataDir, String apiHost, int apiPort, int proxyPort, String proxyDomain, Optional<String> metadataUrl,
+                        int maxProjects, int maxBranchesPerProject, int maxActiveEndpointsPerProject, double rateLimitPerKey,
+                        Optional<String> presetApiKey) {
+        this(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects, maxBranchesPerProject,
+                maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES);
+    }
+
+    /** {@code /metrics} (and probes) on their own listener at {@code host:port}; port -1 puts it back on the API port. */
+    public ServerConfig withMetricsListener(String host, int port) {
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, host, port, maxProtectedBranchesPerProject);
+    }
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, "127.0.0.1", DEFAULT_API_PORT, DEFAULT_PROXY_PORT, "localhost",
@@ -42,31 +64,37 @@ public record ServerConfig(
 
     public ServerConfig withApiPort(int port) {
         return new ServerConfig(dataDir, apiHost, port, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
     }
 
     public ServerConfig withProxyPort(int port) {
         return new ServerConfig(dataDir, apiHost, apiPort, port, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
     }
 
     public ServerConfig withQuotas(int projects, int branchesPerProject, int activeEndpointsPerProject) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, projects,
-                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey);
+                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
     }
 
     public ServerConfig withRateLimit(double perKey) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
     }
 
     public ServerConfig withMetadataUrl(String url) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(url), maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
     }
 
     public ServerConfig withPresetApiKey(String key) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key));
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key), metricsHost, metricsPort, maxProtectedBranchesPerProject);
+    }
+
+    public ServerConfig withMaxProtectedBranches(int max) {
+        if (max < 0) throw new IllegalArgumentException("max protected branches must be >= 0");
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, max);
     }
 }

@@ -16,10 +16,8 @@ import org.slf4j.LoggerFactory;
 
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 
 /**
  * The HTTP front: Vert.x parses requests on the event loop, then every handler (authentication and
@@ -37,26 +35,15 @@ public final class HttpApi implements AutoCloseable {
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("api-", 0).factory());
     private HttpServer server;
 
-    public HttpApi(Vertx vertx, Authenticator auth, BooleanSupplier healthy, List<java.util.function.Consumer<Routes>> apis) {
+    public HttpApi(Vertx vertx, Authenticator auth, List<java.util.function.Consumer<Routes>> apis) {
         this.vertx = vertx;
         this.auth = auth;
         this.router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
-        router.get("/healthz").handler(ctx -> {
-            Context vctx = Vertx.currentContext();
-            workers.execute(() -> {
-                boolean ok;
-                try { ok = healthy.getAsBoolean(); } catch (RuntimeException e) { ok = false; }
-                boolean up = ok;
-                vctx.runOnContext(v -> ctx.response().setStatusCode(up ? 200 : 503)
-                        .putHeader("content-type", "application/json")
-                        .end(new JsonObject().put("status", up ? "ok" : "unavailable").encode()));
-            });
-        });
         Routes routes = this::register;
         apis.forEach(a -> a.accept(routes));
         router.route().last().handler(ctx -> sendError(ctx, new ApiException(404, "NOT_FOUND",
-                "no API route " + ctx.request().method() + " " + ctx.request().path()), newRequestId()));
+                "no API route " + ctx.request().method() + " " + ctx.request().path()), RequestIds.of(ctx)));
         router.route().failureHandler(ctx -> {
             int status = ctx.statusCode();
             ApiException e;
@@ -67,13 +54,13 @@ public final class HttpApi implements AutoCloseable {
                 log.error("unhandled failure on {} {}", ctx.request().method(), ctx.request().path(), ctx.failure());
                 e = new ApiException(500, "INTERNAL_ERROR", "internal error");
             }
-            sendError(ctx, e, newRequestId());
+            sendError(ctx, e, RequestIds.of(ctx));
         });
     }
 
     private void register(HttpMethod method, String path, Routes.Handler handler) {
         router.route(method, PREFIX + path).handler(ctx -> {
-            String requestId = newRequestId();
+            String requestId = RequestIds.of(ctx);
             Context vctx = Vertx.currentContext();
             String header = ctx.request().getHeader("Authorization");
             String remote = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
@@ -86,7 +73,7 @@ public final class HttpApi implements AutoCloseable {
                 return;
             }
             String body = ctx.body() == null || ctx.body().buffer() == null ? null : ctx.body().asString();
-            workers.execute(() -> {
+            workers.execute(RequestIds.bind(requestId, () -> {
                 Reply reply = null;
                 ApiException error = null;
                 try {
@@ -104,7 +91,7 @@ public final class HttpApi implements AutoCloseable {
                     if (err != null) sendError(ctx, err, requestId);
                     else send(ctx, r, requestId);
                 });
-            });
+            }));
         });
     }
 
@@ -124,8 +111,6 @@ public final class HttpApi implements AutoCloseable {
         ctx.response().setStatusCode(e.status()).putHeader("content-type", "application/json")
                 .putHeader("x-request-id", requestId).end(body.encode());
     }
-
-    private static String newRequestId() { return UUID.randomUUID().toString(); }
 
     /** The router, for APIs that need raw bodies or their own body limit (Terraform state). */
     public Router router() { return router; }

@@ -54,6 +54,8 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
     private final ScheduledExecutorService reaper;
     private volatile EndpointRegistry registry;
+    private final WakeStats wakeStats = new WakeStats();
+    private final dev.arbor.backend.compute.volume.FuseOpStats fuseStats = new dev.arbor.backend.compute.volume.FuseOpStats();
     private volatile boolean closed;
 
     /** Per-endpoint runtime state; {@code lock} serializes start/stop of that endpoint. */
@@ -182,13 +184,26 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         if (r != null && r.server().alive() && !r.server().stopping() && r.timeline().equals(target.spec().timeline())) {
             return r.server().socketFile();
         }
-        ensureRunning(target.spec(), target.timeTravel() ? target.readPoint() : null);
-        EndpointRegistry reg = registry;
-        if (reg != null && !target.timeTravel()) reg.reportActive(target.computeId());
-        RunningCompute now = endpoints.get(target.computeId()).running;
-        if (now == null) throw new IOException("endpoint " + target.computeId() + " stopped while starting");
-        return now.server().socketFile();
+        long t0 = System.nanoTime();  // metrics: a wake-up and how long the client waited
+        boolean ok = false;
+        try {
+            ensureRunning(target.spec(), target.timeTravel() ? target.readPoint() : null);
+            EndpointRegistry reg = registry;
+            if (reg != null && !target.timeTravel()) reg.reportActive(target.computeId());
+            RunningCompute now = endpoints.get(target.computeId()).running;
+            if (now == null) throw new IOException("endpoint " + target.computeId() + " stopped while starting");
+            ok = true;
+            return now.server().socketFile();
+        } finally {
+            wakeStats.record(t0, ok);
+        }
     }
+
+    /** Wake-ups by the proxy and their latency (metrics). */
+    public WakeStats wakeStats() { return wakeStats; }
+
+    /** FUSE callback latency over every endpoint's volume (metrics). */
+    public dev.arbor.backend.compute.volume.FuseOpStats fuseStats() { return fuseStats; }
 
     private RunningCompute startLocked(Endpoint ep, EndpointSpec spec) throws IOException {
         long t0 = System.nanoTime();
@@ -219,7 +234,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         try {
             prepareTree(tree, mnt);
             long tMount = System.nanoTime();
-            volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir());
+            volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir(), fuseStats);
             tMount = System.nanoTime() - tMount;
             Map<String, String> settings = new LinkedHashMap<>(spec.pgSettings() == null ? Map.of() : spec.pgSettings());
             settings.putIfAbsent("cluster_name", ep.id);

@@ -36,6 +36,7 @@ public final class OperationExecutor implements AutoCloseable {
     private final ExecutorService threads = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("op-", 0).factory());
     private final Map<String, ReentrantLock> subjectLocks = new ConcurrentHashMap<>();
     private volatile boolean closed;
+    private volatile OperationListener listener = OperationListener.NONE;
 
     public OperationExecutor(Db db, Map<OperationAction, Step> steps) {
         this.db = db;
@@ -136,8 +137,12 @@ public final class OperationExecutor implements AutoCloseable {
     private void finish(Operation op, OperationStatus status, int failures, String error) {
         if (closed && status != OperationStatus.finished && status != OperationStatus.skipped) return;
         db.tx(c -> { Operations.setStatus(c, op.id(), status, failures, error, Instant.now()); return null; });
+        listener.settled(op, status);
         if (status == OperationStatus.failed) log.warn("operation {} {} failed: {}", op.id(), op.action(), error);
     }
+
+    /** Metrics: one listener told of every operation this executor settles. */
+    public void listen(OperationListener l) { this.listener = l; }
 
     @Override
     public void close() {

@@ -41,12 +41,18 @@ public final class FuseVolume implements AutoCloseable {
      * {@code owner}. {@code storeDir} is where the store keeps its files (statfs reports its space).
      */
     public static FuseVolume mount(FileTree tree, Path mountPoint, OsAccount owner, Path storeDir) throws IOException {
+        return mount(tree, mountPoint, owner, storeDir, null);
+    }
+
+    /** As above, timing every FUSE callback into {@code stats} (null: untimed). */
+    public static FuseVolume mount(FileTree tree, Path mountPoint, OsAccount owner, Path storeDir, FuseOpStats stats) throws IOException {
         Mounts.unmountStale(mountPoint);
         Files.createDirectories(mountPoint);
         FuseBuilder builder = Fuse.builder();
         builder.setLibraryPath(libfuse());
         FileStore backing = storeDir == null ? null : Files.getFileStore(storeDir);
-        Fuse fuse = builder.build(new TreeFs(tree, builder.errno(), owner.uid(), owner.gid(), backing));
+        var fs = new TreeFs(tree, builder.errno(), owner.uid(), owner.gid(), backing);
+        Fuse fuse = builder.build(stats == null ? fs : new TimedFs(fs, stats));
         List<String> opts = new ArrayList<>(List.of(
                 // allow_other: postgres (another OS user) must reach the files; default_permissions: the kernel
                 // enforces the modes we present. The daemon is the only writer, so long kernel cache timeouts are safe.
