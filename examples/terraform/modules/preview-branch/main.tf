@@ -1,4 +1,4 @@
-# A preview database per pull request: branch pr-<number> with a read-write endpoint that Arbor
+# A preview database per pull request: branch pr-<number> (see name_prefix) with a read-write endpoint that Arbor
 # deletes after ttl_hours even if CI never runs `terraform destroy`.
 terraform {
   required_version = ">= 1.5"
@@ -19,6 +19,12 @@ variable "pr_number" {
     condition     = var.pr_number > 0 && floor(var.pr_number) == var.pr_number
     error_message = "pr_number must be a positive whole number."
   }
+}
+
+variable "name_prefix" {
+  type        = string
+  default     = "pr-"
+  description = "The branch is named <name_prefix><pr_number>, e.g. preview-pr-42 with \"preview-pr-\"."
 }
 
 variable "parent_branch_id" {
@@ -45,7 +51,7 @@ variable "database_name" {
 resource "arbor_branch" "preview" {
   project_id = var.project_id
   parent_id  = var.parent_branch_id
-  name       = "pr-${var.pr_number}"
+  name       = "${var.name_prefix}${var.pr_number}"
   # The expiry is fixed when the branch is created; re-creating the branch (-replace) extends it.
   expires_at = timeadd(timestamp(), "${var.ttl_hours}h")
 

@@ -382,7 +382,7 @@ function renderEndpoints() {
 const ACTIONS = {
   create_timeline: 'Create timeline', delete_timeline: 'Delete timeline', start_compute: 'Start compute',
   suspend_compute: 'Suspend compute', delete_compute: 'Delete compute', apply_config: 'Apply config',
-  apply_schema_from_branch: 'Copy schema', anonymize_branch: 'Anonymize', import: 'Import',
+  apply_schema_from_branch: 'Copy schema', anonymize_branch: 'Anonymize', import_data: 'Import',
 };
 
 /** A fraction in [0,1] when the operation reports progress, else null. */
@@ -399,6 +399,16 @@ function progressOf(o) {
   return null;
 }
 
+/** e.g. "restoring · 3 / 10 tables · 12 MiB / 40 MiB" for an import. */
+function progressText(o) {
+  const p = o.progress;
+  if (!p || typeof p !== 'object') return null;
+  const parts = [p.phase ?? p.message];
+  if (typeof p.tables_total === 'number' && p.tables_total > 0) parts.push(`${p.tables_done ?? 0} / ${p.tables_total} tables`);
+  if (typeof p.bytes_total === 'number' && p.bytes_total > 0) parts.push(`${bytes(p.bytes_done ?? 0)} / ${bytes(p.bytes_total)}`);
+  return parts.filter(Boolean).join(' · ') || null;
+}
+
 function renderOperations() {
   const list = $('#operations');
   const items = state.operations.slice(0, 25).map((o) => {
@@ -413,7 +423,7 @@ function renderOperations() {
         h('span', { class: 'muted' }, o.branch_id ? (branch(o.branch_id)?.name ?? o.branch_id) : ''),
         h('span', { class: 'muted right' }, `${relative(o.created_at)}${o.total_duration_ms ? ` · ${duration(o.total_duration_ms)}` : ''}`)),
       bar,
-      o.progress && typeof o.progress === 'object' && o.progress.message ? h('div', { class: 'op-progress-text muted' }, o.progress.message) : null,
+      progressText(o) ? h('div', { class: 'op-progress-text muted', 'data-testid': 'op-progress' }, progressText(o)) : null,
       o.error ? h('div', { class: 'op-error' }, o.error) : null);
   });
   list.replaceChildren(...(items.length ? items : [h('li', { class: 'muted' }, 'No operations yet.')]));
