@@ -7,13 +7,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
-
 import static dev.arbor.backend.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -24,60 +17,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class NeonctlCompatTest {
     private TestServer s;
-    private Path neonctl;
-    private Path home;
-
-    record Run(int exit, String out) {
-        JsonObject json() { return new JsonObject(out); }
-        JsonArray array() { return new JsonArray(out); }
-    }
+    private NeonCli cli;
 
     @BeforeAll
     void start() throws Exception {
-        Path root = Path.of(System.getProperty("arbor.repoRoot", "..")).toAbsolutePath().normalize();
-        neonctl = root.resolve("tools/node_modules/.bin/neonctl");
-        if (!Files.isExecutable(neonctl)) {
-            throw new IllegalStateException("neonctl is missing at " + neonctl + "; run scripts/install-deps (npm install neonctl@5 into tools/)");
-        }
         s = TestServer.start();
-        home = Files.createTempDirectory("neonctl-home-");
+        cli = new NeonCli(s);
     }
 
     @AfterAll
     void stop() throws Exception {
         if (s != null) s.close();
-        if (home != null) {
-            try (var walk = Files.walk(home)) {
-                walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        }
+        if (cli != null) cli.close();
     }
 
-    private Run neonctl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(neonctl.toString()));
-        cmd.addAll(List.of(args));
-        cmd.addAll(List.of("--api-host", s.base(), "--api-key", s.adminKey, "--config-dir", home.resolve("config").toString(),
-                "--no-analytics"));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).directory(home.toFile());
-        pb.environment().put("HOME", home.toString());
-        pb.environment().put("CI", "true");
-        pb.environment().put("NO_UPDATE_NOTIFIER", "1");
-        pb.environment().remove("NEON_API_KEY");
-        pb.environment().remove("NEON_API_HOST");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("neonctl " + String.join(" ", args) + " timed out");
-        }
-        return new Run(p.exitValue(), out.strip());
-    }
+    private NeonCli.Run neonctl(String... args) throws Exception { return cli.run(args); }
 
-    private Run ok(String... args) throws Exception {
-        Run r = neonctl(args);
-        assertThat(r.exit()).as("neonctl " + String.join(" ", args) + "\n" + r.out()).isZero();
-        return r;
-    }
+    private NeonCli.Run ok(String... args) throws Exception { return cli.ok(args); }
 
     private void awaitAll(String pid) {
         s.awaitOperations(pid, TestServer.ok(s.get("/projects/" + pid + "/operations?limit=1000")).json().getJsonArray("operations"));
@@ -90,11 +46,11 @@ class NeonctlCompatTest {
         assertThat(created.getJsonArray("connection_uris").getJsonObject(0).getString("connection_uri")).startsWith("postgresql://neondb_owner:");
         awaitAll(pid);
 
-        Run list = ok("projects", "list", "-o", "json");
+        NeonCli.Run list = ok("projects", "list", "-o", "json");
         assertThat(list.out()).contains(pid).contains("compat");
 
         // the only project: neonctl finds it itself (organizations + projects?limit=2 prelude)
-        Run branches0 = ok("branches", "list", "-o", "json");
+        NeonCli.Run branches0 = ok("branches", "list", "-o", "json");
         assertThat(branches0.array().getJsonObject(0).getString("name")).isEqualTo("main");
 
         JsonObject br = ok("branches", "create", "--name", "dev-alice", "--parent", "main", "--project-id", pid, "-o", "json").json();
@@ -106,7 +62,7 @@ class NeonctlCompatTest {
 
         JsonArray listed = ok("branches", "list", "--project-id", pid, "-o", "json").array();
         assertThat(listed.stream().map(b -> ((JsonObject) b).getString("name"))).containsExactlyInAnyOrder("main", "dev-alice");
-        Run table = ok("branches", "list", "--project-id", pid);  // table output needs 'annotations'
+        NeonCli.Run table = ok("branches", "list", "--project-id", pid);  // table output needs 'annotations'
         assertThat(table.out()).contains("dev-alice").contains("main");
 
         JsonObject got = ok("branches", "get", "dev-alice", "--project-id", pid, "-o", "json").json();
@@ -125,7 +81,7 @@ class NeonctlCompatTest {
                 .getString("owner_name")).isEqualTo("alice");
 
         // errors come back as neonctl's ERROR: <message>
-        Run dup = neonctl("branches", "create", "--name", "dev-bob", "--project-id", pid);
+        NeonCli.Run dup = neonctl("branches", "create", "--name", "dev-bob", "--project-id", pid);
         assertThat(dup.exit()).isEqualTo(1);
         assertThat(dup.out()).contains("branch with name dev-bob already exists");
 

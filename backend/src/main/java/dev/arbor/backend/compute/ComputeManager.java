@@ -165,15 +165,26 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         EndpointSpec s = spec.get();
         if (at.isEmpty()) return new ProxyTarget(s.endpointId(), s, BranchPoint.head());
         // Neon's time travel: a private read-only compute per branch and point, suspended when idle like any other.
-        String id = "tt-" + s.branchId() + "-" + switch (at.get()) {
-            case BranchPoint.AtLsn l -> "lsn" + Long.toHexString(l.lsn().value());
-            case BranchPoint.AtTime t -> "ts" + t.time().toEpochMilli();
+        // Short and stable per branch and point: the id names a directory that holds postgres' socket (107-byte path limit).
+        String point = switch (at.get()) {
+            case BranchPoint.AtLsn l -> "lsn:" + l.lsn();
+            case BranchPoint.AtTime t -> "time:" + t.time();
             case BranchPoint.Head h -> "head";
         };
+        String id = "tt-" + java.util.HexFormat.of().formatHex(java.util.Arrays.copyOf(
+                sha256((s.branchId() + "@" + point).getBytes(java.nio.charset.StandardCharsets.UTF_8)), 8));
         int suspend = s.suspendTimeoutSeconds() < 0 ? 0 : s.suspendTimeoutSeconds();
         EndpointSpec tt = new EndpointSpec(s.projectId(), id, s.branchId(), s.timeline(), "read_only", s.pgVersion(),
                 s.minCu(), s.maxCu(), suspend, s.pgSettings(), s.roles(), s.databases());
         return new ProxyTarget(id, tt, at.get());
+    }
+
+    private static byte[] sha256(byte[] data) {
+        try {
+            return java.security.MessageDigest.getInstance("SHA-256").digest(data);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** For the proxy: the target's private socket, starting its compute first if it is suspended. */
