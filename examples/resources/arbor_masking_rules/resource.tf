@@ -30,7 +30,7 @@ resource "arbor_masking_rules" "main_anon" {
       schema_name   = "public"
       table_name    = "users"
       column_name   = "notes"
-      masking_value = "redacted"
+      masking_value = "'redacted'"
     },
   ]
 }

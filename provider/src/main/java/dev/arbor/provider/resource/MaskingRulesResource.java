@@ -53,7 +53,8 @@ public final class MaskingRulesResource implements ManagedResource {
                                             + "`anon.partial(phone,2,$$******$$,2)` or `anon.hash(email)`. Set "
                                             + "exactly one of `masking_function` and `masking_value`.").build(),
                             Attribute.string("masking_value").optional()
-                                    .description("A constant written instead of the value. Set exactly one of "
+                                    .description("A constant written instead of the value, as an SQL literal: `'redacted'`, `0` "
+                                            + "or `NULL` (refused on NOT NULL columns). Set exactly one of "
                                             + "`masking_function` and `masking_value`.").build()))
                             .required()
                             .description("The rules, one per masked column (at least one). Updated in place; a "
