@@ -122,7 +122,8 @@ public final class ArborServer implements AutoCloseable {
         ConnectionInfo conn = new ConnectionInfo(config.proxyDomain(), proxyPort, ConnectionInfo.REGION);
         Authenticator auth = new Authenticator(db, config.rateLimitPerKey());
         Control ctl = new Control(db, new Views(conn), executor, storage, secrets, conn,
-                new Control.Quotas(config.maxProjects(), config.maxBranchesPerProject(), config.maxActiveEndpointsPerProject()), auth);
+                new Control.Quotas(config.maxProjects(), config.maxBranchesPerProject(), config.maxActiveEndpointsPerProject(),
+                        config.maxProtectedBranchesPerProject()), auth);
         BranchesApi branches = new BranchesApi(ctl);
         HttpApi api = new HttpApi(vertx, auth,
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),

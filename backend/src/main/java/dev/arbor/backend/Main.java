@@ -57,6 +57,9 @@ public final class Main implements Runnable {
         @Option(names = "--max-active-endpoints-per-project", defaultValue = "20", description = "Quota: enabled endpoints per project (default: ${DEFAULT-VALUE}).")
         int maxEndpoints;
 
+        @Option(names = "--max-protected-branches", defaultValue = "5", description = "Quota: protected branches per project (default: ${DEFAULT-VALUE}).")
+        int maxProtected;
+
         @Option(names = "--rate-limit", defaultValue = "500", description = "Requests per second per API key (default: ${DEFAULT-VALUE}).")
         double rateLimit;
 
@@ -68,7 +71,7 @@ public final class Main implements Runnable {
             String preset = System.getenv("ARBOR_API_KEY");
             ServerConfig cfg = new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(metadataUrl),
                     maxProjects, maxBranches, maxEndpoints, rateLimit,
-                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip()));
+                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip())).withMaxProtectedBranches(maxProtected);
             ArborServer server = ArborServer.start(cfg, noCompute ? ComputeFactory.none() : LocalCompute.factory());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

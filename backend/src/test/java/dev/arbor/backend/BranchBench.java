@@ -96,7 +96,18 @@ public final class BranchBench {
         String pid = p.getJsonObject("project").getString("id");
         String main = p.getJsonObject("branch").getString("id");
         run("pgbench", "-q", "-i", "-s", Integer.toString(scale), uri(s, pid, main));
+        // one copy = the parent with its data durably in the store: a suspend's shutdown checkpoint writes it
+        // out; then it runs again, so branches are taken from a live parent as in real use
+        String mainEp = p.getJsonArray("endpoints").getJsonObject(0).getString("id");
+        s.awaitOperations(pid, TestServer.ok(s.post("/projects/" + pid + "/endpoints/" + mainEp + "/suspend", new JsonObject()))
+                .json().getJsonArray("operations"));
+        // ...and settled: the background compaction the bulk load triggers (an image layer over its delta layers,
+        // which the history window keeps as well) runs now instead of in the middle of the branch loop
+        var store = s.server.store();
+        for (var t : store.timelines()) store.compact(t.id());
         long one = physical(s, pid);
+        s.awaitOperations(pid, TestServer.ok(s.post("/projects/" + pid + "/endpoints/" + mainEp + "/start", new JsonObject()))
+                .json().getJsonArray("operations"));
         int rows = scale * 100_000;
         int perBranch = rows / 100;
         long t0 = System.nanoTime();
@@ -114,7 +125,53 @@ public final class BranchBench {
             s.awaitOperations(pid, TestServer.ok(s.delete("/projects/" + pid + "/endpoints/" + ep)).json().getJsonArray("operations"));
         }
         long all = physical(s, pid);
+        if (System.getenv().containsKey("BENCH_BREAKDOWN")) {
+            List<Long> own = new ArrayList<>();
+            long parentNow = 0;
+            for (Object o : TestServer.ok(s.get("/projects/" + pid + "/consumption")).json().getJsonArray("branches")) {
+                JsonObject b = (JsonObject) o;
+                if (b.getString("branch_id").equals(main)) parentNow = b.getLong("physical_size_unique_bytes");
+                else own.add(b.getLong("physical_size_unique_bytes"));
+            }
+            Collections.sort(own);
+            System.out.printf("parent alone now %.1f MB (was %.1f); per branch unique MB min %.2f median %.2f max %.2f%n", parentNow / 1e6,
+                    one / 1e6, own.getFirst() / 1e6, own.get(own.size() / 2) / 1e6, own.getLast() / 1e6);
+            breakdown(s, pid, "u" + (k - 1));
+        }
         System.out.printf("storage: parent (pgbench scale %d) %.1f MB physical; with %d branches each updating 1%% of %d rows %.1f MB = %.2fx one copy (goal <= 1.6x); %.1f s%n",
                 scale, one / 1e6, k, rows, all / 1e6, (double) all / one, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** Where a branch's own bytes go: stored block and attribute versions in its own layers, by file. */
+    private static void breakdown(TestServer s, String pid, String name) {
+        String tl = TestServer.ok(s.get("/projects/" + pid + "/branches?search=" + name)).json().getJsonArray("branches")
+                .getJsonObject(0).getString("timeline_id", null);
+        var store = s.server.store();
+        var id = tl != null ? new dev.arbor.storage.TimelineId(tl) : null;
+        if (id == null) {  // the API does not show timelines: find the newest one
+            id = store.timelines().getLast().id();
+        }
+        java.util.Map<Long, String> paths = new java.util.HashMap<>();
+        walk(store.fileTree(id), "/", paths);
+        java.util.Map<String, long[]> by = new java.util.TreeMap<>();
+        var own = id;
+        store.timeline(id).forEachVersion(v -> {
+            if (!v.owner().equals(own)) return;
+            String path = paths.getOrDefault(v.key().inode(), "(removed inode " + v.key().inode() + ")");
+            String group = path.startsWith("/pg_wal/") ? "/pg_wal/*" : path;
+            long[] a = by.computeIfAbsent(group + " " + v.key().kind(), x -> new long[2]);
+            a[0]++;
+            a[1] += v.value() == null ? 0 : v.value().length;
+        });
+        by.entrySet().stream().sorted((x, y) -> Long.compare(y.getValue()[1], x.getValue()[1])).limit(25)
+                .forEach(e -> System.out.printf("  %-60s %6d versions %9.1f KB%n", e.getKey(), e.getValue()[0], e.getValue()[1] / 1e3));
+    }
+
+    private static void walk(dev.arbor.storage.FileTree t, String dir, java.util.Map<Long, String> paths) {
+        for (var e : t.list(dir)) {
+            String p = (dir.equals("/") ? "/" : dir + "/") + e.name();
+            paths.put(e.inode(), p);
+            if (e.directory()) walk(t, p, paths);
+        }
     }
 }

@@ -382,4 +382,62 @@ class BranchWorkflowsTest {
         assertThat(pr.waitFor()).as(out).isNotZero();
         assertThat(out).contains("password authentication failed");
     }
+
+    @Test
+    void theSixthProtectedBranchIsRefusedWithNoStateChange() {
+        Project p = project("protect-limit");  // the server runs with the default limit of 5
+        for (int i = 0; i < 5; i++) {
+            s.createBranch(p.id(), new JsonObject().put("name", "prot-" + i).put("protected", true));
+        }
+        Res sixth = s.post("/projects/" + p.id() + "/branches", new JsonObject().put("branch", new JsonObject()
+                .put("name", "prot-5").put("protected", true)));
+        assertThat(sixth.status()).as(sixth.toString()).isEqualTo(422);
+        assertThat(sixth.json().getString("code")).isEqualTo("PROTECTED_BRANCHES_LIMIT_EXCEEDED");
+        assertThat(sixth.json().getString("message")).contains("5 protected branches");
+        assertThat(ok(s.get("/projects/" + p.id() + "/branches/count")).json().getInteger("count")).isEqualTo(6);
+        // protecting an existing branch is refused the same way, and it stays unprotected
+        Res patch = s.patch("/projects/" + p.id() + "/branches/" + p.mainId(), new JsonObject().put("branch",
+                new JsonObject().put("protected", true).put("name", "renamed")));
+        assertThat(patch.status()).as(patch.toString()).isEqualTo(422);
+        assertThat(branch(p, p.mainId()).getBoolean("protected")).isFalse();
+        assertThat(branch(p, p.mainId()).getString("name")).isNotEqualTo("renamed");
+        // unprotecting one frees a slot
+        String first = ok(s.get("/projects/" + p.id() + "/branches?search=prot-0")).json().getJsonArray("branches").getJsonObject(0).getString("id");
+        ok(s.patch("/projects/" + p.id() + "/branches/" + first, new JsonObject().put("branch", new JsonObject().put("protected", false))));
+        ok(s.patch("/projects/" + p.id() + "/branches/" + p.mainId(), new JsonObject().put("branch", new JsonObject().put("protected", true))));
+        assertThat(branch(p, p.mainId()).getBoolean("protected")).isTrue();
+    }
+
+    @Test
+    void restoreToAPointInTimeWithoutANameKeepsATimestampedBackupAndAnUndoIsAReset() throws Exception {
+        Project p = project("pitr-auto");
+        String main = uri(p, p.mainId());
+        psql(main, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
+        Instant good = markBetweenCommits();
+        psql(main, "INSERT INTO t VALUES (2)");
+        String mainName = branch(p, p.mainId()).getString("name");
+
+        JsonObject out = restore(p, p.mainId(), new JsonObject().put("source_branch_id", p.mainId()).put("source_timestamp", good.toString()));
+        assertThat(psql(main, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1");
+        assertThat(uri(p, p.mainId())).isEqualTo(main);
+        String backupName = out.getJsonObject("preserved_branch").getString("name");
+        assertThat(backupName).matches(java.util.regex.Pattern.quote(mainName) + "_old_\\d{4}-\\d\\d-\\d\\dT\\d\\d:\\d\\d:\\d\\dZ(_\\d+)?");
+        JsonObject backup = ok(s.get("/projects/" + p.id() + "/branches?search=" + backupName)).json().getJsonArray("branches").getJsonObject(0);
+        String backupId = backup.getString("id");
+        assertThat(branch(p, p.mainId()).getString("parent_id")).isEqualTo(backupId);
+        // the backup holds the state from just before the restore
+        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
+                new JsonObject().put("branch_id", backupId).put("type", "read_write")));
+        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
+        awaitFinished(p, ep.json().getJsonArray("operations"));
+        assertThat(psql(uri(p, backupId), "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
+
+        // undo = reset from the backup (its parent now): main is back to 1,2 with the same connection string;
+        // a plain reset keeps no further backup
+        psql(main, "INSERT INTO t VALUES (3)");
+        restore(p, p.mainId(), new JsonObject().put("source_branch_id", backupId));
+        assertThat(psql(main, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
+        assertThat(uri(p, p.mainId())).isEqualTo(main);
+        assertThat(ok(s.get("/projects/" + p.id() + "/branches/count")).json().getInteger("count")).isEqualTo(2);
+    }
 }

@@ -165,4 +165,35 @@ class FileTreeTest {
             assertThat(read(store.fileTree(tl), "/big")).isEqualTo(data);
         }
     }
+
+    /** Zero blocks are stored as holes: they read as zeros, shadow the parent's data on a branch, and cost the branch ~nothing. */
+    @Test void zeroBlocksAreHolesThatShadowTheParent() {
+        try (PageStore store = PageStore.open(dir, StoreConfig.defaults())) {
+            TimelineId parent = store.createTimeline(null);
+            FileTree p = store.fileTree(parent);
+            p.create("/rel", 0600);
+            byte[] data = new byte[8192 * 8];
+            Arrays.fill(data, (byte) 0x5a);
+            write(p, "/rel", 0, data);
+            TimelineId child = store.branch(parent, BranchPoint.head());
+            FileTree c = store.fileTree(child);
+            long before = store.usage(child).physicalBytes();
+            write(c, "/rel", 8192 * 2, new byte[8192 * 4]);  // four whole zero blocks over the parent's data
+            byte[] all = read(c, "/rel");
+            assertThat(Arrays.copyOfRange(all, 0, 8192 * 2)).containsOnly(0x5a);
+            assertThat(Arrays.copyOfRange(all, 8192 * 2, 8192 * 6)).containsOnly(0);
+            assertThat(Arrays.copyOfRange(all, 8192 * 6, 8192 * 8)).containsOnly(0x5a);
+            assertThat(read(p, "/rel")).isEqualTo(data);
+            assertThat(store.usage(child).physicalBytes() - before).isLessThan(8192);
+            // a partial write into a hole reads zeros around it
+            write(c, "/rel", 8192 * 3 + 10, new byte[]{1, 2, 3});
+            all = read(c, "/rel");
+            assertThat(Arrays.copyOfRange(all, 8192 * 3, 8192 * 3 + 10)).containsOnly(0);
+            assertThat(Arrays.copyOfRange(all, 8192 * 3 + 10, 8192 * 3 + 13)).containsExactly(1, 2, 3);
+            assertThat(Arrays.copyOfRange(all, 8192 * 3 + 13, 8192 * 4)).containsOnly(0);
+            // after a compaction of the child the holes still shadow the parent
+            store.compact(child);
+            assertThat(Arrays.copyOfRange(read(c, "/rel"), 8192 * 4, 8192 * 6)).containsOnly(0);
+        }
+    }
 }

@@ -111,6 +111,7 @@ public final class BranchesApi implements Consumer<Routes> {
                 throw ApiException.quota("BRANCHES_LIMIT_EXCEEDED", "project " + projectId + " has reached its limit of "
                         + ctl.quotas().maxBranchesPerProject() + " branches");
             }
+            if (prot) checkProtectedLimit(c, projectId);
             long enabled = Endpoints.countEnabled(c, projectId);
             if (enabled + eps.size() > ctl.quotas().maxActiveEndpointsPerProject()) {
                 throw ApiException.quota("ENDPOINTS_LIMIT_EXCEEDED", "project " + projectId + " has reached its limit of "
@@ -186,6 +187,14 @@ public final class BranchesApi implements Consumer<Routes> {
             }
             return Reply.created(out);
         });
+    }
+
+    private void checkProtectedLimit(Connection c, String projectId) throws SQLException {
+        int max = ctl.quotas().maxProtectedBranchesPerProject();
+        if (Branches.countProtected(c, projectId) >= max) {
+            throw ApiException.quota("PROTECTED_BRANCHES_LIMIT_EXCEEDED", "project " + projectId + " already has " + max
+                    + " protected branches, the limit; unprotect one first");
+        }
     }
 
     private static void checkExpiry(Instant t) {
@@ -302,6 +311,7 @@ public final class BranchesApi implements Consumer<Routes> {
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
             Branch b = Control.branch(c, projectId, id);
+            if (prot.orElse(false) && !b.isProtected()) checkProtectedLimit(c, projectId);
             if (name.isPresent() && !name.get().equals(b.name()) && Branches.byName(c, projectId, name.get()).isPresent()) {
                 throw ApiException.conflict("branch with name " + name.get() + " already exists");
             }
@@ -409,6 +419,15 @@ public final class BranchesApi implements Consumer<Routes> {
         });
     }
 
+    /** {@code <name>_old_<timestamp>}, the name a point-in-time restore keeps the old state under; unique in the project. */
+    static String backupName(Connection c, String projectId, String name) throws SQLException {
+        String stamp = java.time.format.DateTimeFormatter.ISO_INSTANT.format(Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        String base = name.length() > 200 ? name.substring(0, 200) : name;
+        String candidate = base + "_old_" + stamp;
+        for (int n = 2; Branches.byName(c, projectId, candidate).isPresent(); n++) candidate = base + "_old_" + stamp + "_" + n;
+        return candidate;
+    }
+
     private Reply restore(Req req) {
         String projectId = req.project();
         String id = req.id("branch_id");
@@ -420,19 +439,21 @@ public final class BranchesApi implements Consumer<Routes> {
         Optional<Instant> ts = Req.time(in, "source_timestamp", "source_timestamp");
         if (lsn.isPresent() && ts.isPresent()) throw ApiException.badRequest("give source_lsn or source_timestamp, not both");
         ts.ifPresent(t -> { if (t.isAfter(Instant.now().plusSeconds(5))) throw ApiException.badRequest("source_timestamp is in the future"); });
-        Optional<String> preserve = Req.str(in, "preserve_under_name", "preserve_under_name")
+        Optional<String> preserveAs = Req.str(in, "preserve_under_name", "preserve_under_name")
                 .map(n -> Names.displayName(n, "preserve_under_name", 256));
         if (sourceId.equals(id) && lsn.isEmpty() && ts.isEmpty()) {
             throw ApiException.badRequest("restoring a branch from itself needs source_lsn or source_timestamp");
         }
-        if (sourceId.equals(id) && preserve.isEmpty()) {
-            throw ApiException.badRequest("restoring a branch from itself needs preserve_under_name");
-        }
+        // A restore to a point in time always keeps the pre-restore state (so an undo is a reset from it): under
+        // preserve_under_name, or else as <name>_old_<timestamp>. Neon's API keeps it only when the name is given;
+        // its console names the backup this way. A plain reset to a parent's head keeps nothing unless asked.
+        boolean pointInTime = lsn.isPresent() || ts.isPresent();
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
             Branch b = Control.branch(c, projectId, id);
             if (dev.arbor.backend.meta.AnonymizedBranches.isAnonymized(c, id)) throw ApiException.badRequest("cannot restore anonymized branches");
+            Optional<String> preserve = preserveAs.isPresent() || !pointInTime ? preserveAs : Optional.of(backupName(c, projectId, b.name()));
             Branch source = Branches.get(c, projectId, sourceId).orElseThrow(() -> ApiException.badRequest(
                     "source_branch_id " + sourceId + " is not a branch of project " + projectId));
             if (!sourceId.equals(id) && b.parentId().isEmpty() && preserve.isEmpty()) {
@@ -464,13 +485,14 @@ public final class BranchesApi implements Consumer<Routes> {
             }
             Instant now = Instant.now();
             String newParent = sourceId;
+            Branch kept = null;
             if (preserve.isPresent()) {
                 if (Branches.byName(c, projectId, preserve.get()).isPresent()) {
                     throw ApiException.conflict("branch with name " + preserve.get() + " already exists");
                 }
                 // the old timeline lives on under the preserved name; children move with it
                 String keptId = Ids.branch();
-                Branch kept = new Branch(keptId, projectId, preserve.get(), b.parentId(), b.parentLsn(), b.parentTimestamp(),
+                kept = new Branch(keptId, projectId, preserve.get(), b.parentId(), b.parentLsn(), b.parentTimestamp(),
                         b.timelineId(), "ready", Optional.empty(), now, false, false, b.initSource(), Optional.empty(),
                         b.lastResetAt(), b.logicalSize(), now, now);
                 Branches.insert(c, kept);
@@ -498,7 +520,9 @@ public final class BranchesApi implements Consumer<Routes> {
                     b.expiresAt().isPresent() ? Optional.of(now.plus(java.time.Duration.between(b.createdAt(), b.expiresAt().get()))) : Optional.empty(),
                     Optional.of(now), b.logicalSize(), b.createdAt(), now);
             Branches.update(c, u);
-            return Reply.ok(new JsonObject().put("branch", ctl.views().branch(u)).put("operations", ops.json(ctl.views())));
+            JsonObject out = new JsonObject().put("branch", ctl.views().branch(u)).put("operations", ops.json(ctl.views()));
+            if (kept != null) out.put("preserved_branch", ctl.views().branch(kept));  // Arbor extra: where the old state went
+            return Reply.ok(out);
         });
     }
 }

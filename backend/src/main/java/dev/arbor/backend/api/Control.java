@@ -22,7 +22,7 @@ public record Control(Db db, Views views, OperationExecutor executor, BranchStor
                       ConnectionInfo conn, Quotas quotas, Authenticator auth) {
 
     /** Server-wide limits. */
-    public record Quotas(int maxProjects, int maxBranchesPerProject, int maxActiveEndpointsPerProject) {}
+    public record Quotas(int maxProjects, int maxBranchesPerProject, int maxActiveEndpointsPerProject, int maxProtectedBranchesPerProject) {}
 
     /** Runs a mutation transaction, then starts the operations it recorded. */
     <T> T mutate(OpBatch batch, Db.Work<T> work) {

@@ -491,6 +491,20 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         return AdminSql.run(config.pg(), r.server(), database, script);
     }
 
+    /** CHECKPOINT on every running read_write endpoint of {@code timeline} (see {@link ComputeControl#checkpoint}). */
+    @Override
+    public void checkpoint(TimelineId timeline) {
+        for (Endpoint ep : endpoints.values()) {
+            RunningCompute r = ep.running;
+            if (r == null || r.scratch() != null || !r.timeline().equals(timeline) || !r.server().alive()) continue;
+            try {
+                AdminSql.run(config.pg(), r.server(), "postgres", "CHECKPOINT");
+            } catch (IOException | RuntimeException e) {  // stopped meanwhile (its shutdown checkpoint did the same)
+                log.info("endpoint {}: checkpoint before branching skipped: {}", ep.id, e.getMessage());
+            }
+        }
+    }
+
     // ---------------------------------------------------------------- connections and idling
 
     @Override

@@ -143,6 +143,16 @@ public final class Branches {
         return out;
     }
 
+    public static long countProtected(Connection c, String projectId) throws SQLException {
+        try (var ps = c.prepareStatement("select count(*) from branches where project_id = ? and protected and deleted_at is null")) {
+            ps.setString(1, projectId);
+            try (var rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
     public static List<Branch> all(Connection c, String projectId) throws SQLException {
         return list(c, "select * from branches where project_id = ? and deleted_at is null order by seq", projectId);
     }

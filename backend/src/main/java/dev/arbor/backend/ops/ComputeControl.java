@@ -55,6 +55,14 @@ public interface ComputeControl extends AutoCloseable {
         throw new UnsupportedOperationException("this compute cannot run anonymization jobs");
     }
 
+    /**
+     * Before a branch is taken at the head of {@code timeline}: running read_write endpoints on it write their
+     * dirty pages out (CHECKPOINT). Otherwise the child starts as a crash image and its recovery replays, and
+     * writes into the child's own layers, every page changed since the parent's last checkpoint (for a parent
+     * that just bulk-loaded, the whole data set per branch). Best effort: without it the branch is still correct.
+     */
+    default void checkpoint(dev.arbor.storage.TimelineId timeline) throws Exception {}
+
     /** Removes everything the endpoint left behind; called after {@link #suspend}. */
     void delete(EndpointSpec endpoint) throws Exception;
 

@@ -85,8 +85,10 @@ public final class Steps {
             tl = storage.createRoot(op.projectId(), branchId, Duration.ofSeconds(p.getLong("retention_seconds", 86400L)));
             compute.initTimeline(tl);
         } else {
-            var created = storage.createBranch(op.projectId(), branchId, new TimelineId(p.getString("parent_timeline")),
-                    point(p.getJsonObject("point")));
+            BranchPoint at = point(p.getJsonObject("point"));
+            TimelineId parentTl = new TimelineId(p.getString("parent_timeline"));
+            if (at instanceof BranchPoint.Head && compute.available()) compute.checkpoint(parentTl);
+            var created = storage.createBranch(op.projectId(), branchId, parentTl, at);
             tl = created.timeline();
             lsn = created.branchLsn() == null ? null : created.branchLsn().toString();
             time = created.branchTime();

@@ -226,7 +226,9 @@ public final class TimelineTree implements FileTree {
                     }
                     src.get(srcPos + (int) (from - offset), block, (int) (from - bs), (int) (to - from));
                     keys[i] = Key.block(inode, b);
-                    values[i] = block;
+                    // An all-zero block (PostgreSQL extends relations with zero pages) is stored as a hole: it reads
+                    // as zeros either way, and a branch then owns a few bytes instead of 8 KiB for it.
+                    values[i] = Arrays.equals(block, ZERO_BLOCK) ? Values.TOMBSTONE : block;
                 }
                 long newSize = Math.max(size, end);
                 long now = System.currentTimeMillis();

@@ -29,7 +29,11 @@ public final class PostgresServer {
     public static final Map<String, String> ENDPOINT_DEFAULTS = Map.of("recovery_init_sync_method", "syncfs",
             // The store is copy-on-write: zero-filling a new 16 MiB WAL segment only doubles WAL traffic (holes
             // read as zeros), and recycling old segments saves nothing. PostgreSQL offers both knobs for COW filesystems.
-            "wal_init_zero", "off", "wal_recycle", "off");
+            "wal_init_zero", "off", "wal_recycle", "off",
+            // Full-page images stay on (the kernel's writeback cache may hand an 8 KiB page to the store in two
+            // 4 KiB writes, so a crash can tear a page), but compressed: a branch's first change to each page after
+            // a checkpoint logs that page, and WAL is what a short-lived branch mostly owns.
+            "wal_compression", "lz4");
 
     private final Process process;
     private final Path dataDir;
