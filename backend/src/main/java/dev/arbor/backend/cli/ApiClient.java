@@ -22,7 +22,8 @@ final class ApiClient {
 
     private final String base;
     private final String key;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10)).build();
 
     ApiClient(String base, String key) {
         this.base = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;

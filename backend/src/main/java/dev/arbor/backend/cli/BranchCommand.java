@@ -33,6 +33,11 @@ public final class BranchCommand implements Runnable {
         if (uris != null && !uris.isEmpty()) s.out.println("connection: " + uris.getJsonObject(0).getString("connection_uri"));
     }
 
+    /** The branch as it is now that its operations are done (create/restore answers show it as it was). */
+    static JsonObject current(Session s, JsonObject b) {
+        return s.api.get(s.projectPath() + "/branches/" + b.getString("id")).getJsonObject("branch");
+    }
+
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Create a branch (with a read_write endpoint unless --no-endpoint).")
     static final class Create extends ApiCommand {
         @Option(names = "--name", description = "Branch name (default: generated).")
@@ -56,7 +61,7 @@ public final class BranchCommand implements Runnable {
             JsonArray eps = noEndpoint ? new JsonArray() : new JsonArray().add(new JsonObject().put("type", "read_write"));
             JsonObject r = s.api.post(s.projectPath() + "/branches", new JsonObject().put("branch", b).put("endpoints", eps));
             s.await(r);
-            show(s, r, r.getJsonObject("branch"));
+            show(s, r, current(s, r.getJsonObject("branch")));
         }
     }
 
@@ -100,7 +105,7 @@ public final class BranchCommand implements Runnable {
             if (preserve != null) body.put("preserve_under_name", preserve);
             JsonObject r = s.api.post(s.projectPath() + "/branches/" + b.getString("id") + "/restore", body);
             s.await(r);
-            show(s, r, r.getJsonObject("branch", b));
+            show(s, r, current(s, b));
         }
     }
 
@@ -136,7 +141,7 @@ public final class BranchCommand implements Runnable {
             if (preserve != null) body.put("preserve_under_name", preserve);
             JsonObject r = s.api.post(s.projectPath() + "/branches/" + t.getString("id") + "/restore", body);
             s.await(r);
-            show(s, r, r.getJsonObject("branch", t));
+            show(s, r, current(s, t));
         }
     }
 
