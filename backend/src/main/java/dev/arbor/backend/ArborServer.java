@@ -125,11 +125,12 @@ public final class ArborServer implements AutoCloseable {
                 new Control.Quotas(config.maxProjects(), config.maxBranchesPerProject(), config.maxActiveEndpointsPerProject(),
                         config.maxProtectedBranchesPerProject()), auth);
         BranchesApi branches = new BranchesApi(ctl);
+        var maskingCheck = new dev.arbor.backend.ops.MaskingRulesCheck(db, storage, compute);
         HttpApi api = new HttpApi(vertx, auth,
                 List.of(new ProjectsApi(ctl), branches, new EndpointsApi(ctl), new RolesApi(ctl), new DatabasesApi(ctl),
                         new dev.arbor.backend.api.ImportApi(ctl, twin),
-                        new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl), new dev.arbor.backend.api.ConsumptionApi(ctl),
-                        new dev.arbor.backend.api.AnonymizedBranchesApi(ctl, branches)));
+                        new OperationsApi(ctl), new AccountApi(ctl), new MaskingRulesApi(ctl, maskingCheck), new dev.arbor.backend.api.ConsumptionApi(ctl),
+                        new dev.arbor.backend.api.AnonymizedBranchesApi(ctl, branches, maskingCheck)));
         closers.push(api);
         Observability obs = Observability.mount(vertx, api.router(), metrics,
                 Observability.readiness(db, storage::healthy, compute instanceof LocalCompute ? proxyPort : -1, Duration.ofSeconds(3)),
@@ -138,6 +139,7 @@ public final class ArborServer implements AutoCloseable {
         metricsPort = obs.metricsPort();
         new dev.arbor.backend.iac.TerraformStateApi(db, auth).mount(api.router());
         dev.arbor.backend.console.ConsoleRoutes.mount(api.router());
+        new dev.arbor.backend.ops.AnonScratch(db, storage, compute).releaseAll(); // what a crash mid-anonymization left
         executor.resumeUnfinished();
         Expiry expiry = new Expiry(db, executor, branches);
         closers.push(expiry);

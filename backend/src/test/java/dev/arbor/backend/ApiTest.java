@@ -381,25 +381,33 @@ class ApiTest {
         assertThat(s.get("/projects/" + pid + "/branches/" + id).status()).isEqualTo(404);
     }
 
+    /** Rules belong to anonymized branches (AnonymizedBranchTest stores and checks them against a live schema). */
     @Test
-    void maskingRulesAreStoredPerBranch() {
+    void maskingRulesAreRefusedOnABranchThatIsNotAnonymized() {
         JsonObject proj = s.createProject("masking");
         String pid = proj.getJsonObject("project").getString("id");
         String path = "/projects/" + pid + "/branches/" + proj.getJsonObject("branch").getString("id") + "/masking_rules";
         assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEmpty();
         JsonArray rules = new JsonArray()
                 .add(new JsonObject().put("database_name", "neondb").put("schema_name", "public").put("table_name", "users")
-                        .put("column_name", "email").put("masking_function", "anon.fake_email()"))
-                .add(new JsonObject().put("database_name", "neondb").put("schema_name", "public").put("table_name", "users")
-                        .put("column_name", "ssn").put("masking_value", "'000-00-0000'"));
-        assertThat(ok(s.patch(path, new JsonObject().put("masking_rules", rules))).json().getJsonArray("masking_rules")).isEqualTo(rules);
-        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEqualTo(rules);
+                        .put("column_name", "email").put("masking_function", "anon.fake_email()"));
+        Res refused = s.patch(path, new JsonObject().put("masking_rules", rules));
+        assertThat(refused.status()).as(refused.toString()).isEqualTo(400);
+        assertThat(refused.json().getString("code")).isEqualTo("BAD_REQUEST");
+        assertThat(refused.json().getString("message")).contains("is not an anonymized branch").contains("branch_anonymized");
+        // shape errors are still reported first, and nothing was stored either way
         Res both = s.patch(path, new JsonObject().put("masking_rules", new JsonArray().add(rules.getJsonObject(0).copy().put("masking_value", "x"))));
         assertThat(both.status()).isEqualTo(400);
         assertThat(both.json().getString("message")).contains("exactly one of masking_function and masking_value");
-        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEqualTo(rules);
-        ok(s.patch(path, new JsonObject().put("masking_rules", new JsonArray().add(rules.getJsonObject(1)))));
-        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules").size()).isEqualTo(1);
+        assertThat(ok(s.get(path)).json().getJsonArray("masking_rules")).isEmpty();
+
+        // this server has no compute, so rules cannot be checked against a live schema: 503, and no branch is made
+        long branches = ok(s.get("/projects/" + pid + "/branches/count")).json().getLong("count");
+        Res noCompute = s.post("/projects/" + pid + "/branch_anonymized", new JsonObject().put("masking_rules", rules));
+        assertThat(noCompute.status()).as(noCompute.toString()).isEqualTo(503);
+        assertThat(noCompute.json().getString("code")).isEqualTo("SERVICE_UNAVAILABLE");
+        assertThat(noCompute.json().getString("message")).contains("needs compute");
+        assertThat(ok(s.get("/projects/" + pid + "/branches/count")).json().getLong("count")).isEqualTo(branches);
     }
 
     @Test

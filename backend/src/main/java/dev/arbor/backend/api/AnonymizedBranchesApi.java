@@ -2,7 +2,6 @@ package dev.arbor.backend.api;
 
 import dev.arbor.backend.anon.MaskingException;
 import dev.arbor.backend.anon.MaskingFunctions;
-import dev.arbor.backend.anon.MaskingRule;
 import dev.arbor.backend.meta.AnonymizedBranches;
 import dev.arbor.backend.meta.AnonymizedBranches.Anonymized;
 import dev.arbor.backend.meta.AnonymizedBranches.State;
@@ -13,6 +12,8 @@ import dev.arbor.backend.meta.MaskingRules;
 import dev.arbor.backend.meta.MaskingRules.Rule;
 import dev.arbor.backend.meta.OperationAction;
 import dev.arbor.backend.meta.Operations;
+import dev.arbor.backend.meta.Branches;
+import dev.arbor.backend.ops.MaskingRulesCheck;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
@@ -29,10 +30,12 @@ import java.util.function.Consumer;
 public final class AnonymizedBranchesApi implements Consumer<Routes> {
     private final Control ctl;
     private final BranchesApi branches;
+    private final MaskingRulesCheck check;
 
-    public AnonymizedBranchesApi(Control ctl, BranchesApi branches) {
+    public AnonymizedBranchesApi(Control ctl, BranchesApi branches, MaskingRulesCheck check) {
         this.ctl = ctl;
         this.branches = branches;
+        this.check = check;
     }
 
     @Override
@@ -44,7 +47,14 @@ public final class AnonymizedBranchesApi implements Consumer<Routes> {
 
     private Reply create(Req req) {
         JsonObject body = req.body();
-        JsonObject create = Req.obj(body, "branch_create", "branch_create").orElse(new JsonObject()).copy();
+        // Neon's shape is {branch_create: {branch, endpoints}}; a top-level {branch, endpoints} is accepted too
+        boolean topLevel = body.containsKey("branch") || body.containsKey("endpoints");
+        if (topLevel && body.containsKey("branch_create")) {
+            throw ApiException.badRequest("give branch_create or top-level branch/endpoints, not both");
+        }
+        JsonObject create = topLevel ? new JsonObject().put("branch", Req.obj(body, "branch", "branch").orElse(new JsonObject()))
+                .put("endpoints", Req.arr(body, "endpoints", "endpoints").orElse(new JsonArray()))
+                : Req.obj(body, "branch_create", "branch_create").orElse(new JsonObject()).copy();
         JsonObject branch = Req.obj(create, "branch", "branch_create.branch").orElse(new JsonObject());
         Req.str(branch, "init_source", "branch_create.branch.init_source").ifPresent(s -> {
             if (!s.equals("schema-only")) throw ApiException.badRequest("an anonymized branch starts schema-only; branch_create.branch.init_source must be omitted");
@@ -55,6 +65,20 @@ public final class AnonymizedBranchesApi implements Consumer<Routes> {
         create.put("branch", branch.copy().put("init_source", "schema-only"));
         List<Rule> rules = parseRules(Req.arr(body, "masking_rules", "masking_rules").orElse(new JsonArray()), "masking_rules");
         boolean start = Req.bool(body, "start_anonymization", "start_anonymization").orElse(false);
+        String projectId = req.project();
+        // the source (parent) is the one BranchesApi.create picks: branch.parent_id or the default branch
+        String source = Req.str(branch, "parent_id", "branch_create.branch.parent_id").orElse(null);
+        if (!rules.isEmpty()) {
+            String parentId = ctl.db().tx(c -> {
+                Control.project(c, projectId);
+                if (source != null) return Branches.get(c, projectId, source).map(Branch::id).orElseThrow(() -> ApiException.badRequest(
+                        "branch.parent_id " + source + " is not a branch of project " + projectId));
+                return Branches.defaultBranch(c, projectId).map(Branch::id)
+                        .orElseThrow(() -> ApiException.conflict("project has no default branch"));
+            });
+            MaskingRulesApi.checkLive(check, projectId, parentId, rules);
+            if (source == null) create.put("branch", create.getJsonObject("branch").copy().put("parent_id", parentId));
+        }
         return branches.create(req, create, (c, b, parent, ops) -> {
             Instant now = Instant.now();
             AnonymizedBranches.insert(c, b.id(), b.projectId(), parent.id(), now);
@@ -66,14 +90,16 @@ public final class AnonymizedBranchesApi implements Consumer<Routes> {
         });
     }
 
-    /** Shape (via the masking_rules API) and function names/arguments; the job checks them against the live schema. */
+    /**
+     * Shape (via the masking_rules API) and function names/arguments, before any schema is read;
+     * {@link MaskingRulesApi#checkLive} then checks them against the source's live schema.
+     */
     static List<Rule> parseRules(JsonArray in, String where) {
         List<Rule> rules = MaskingRulesApi.parse(in, where);
         try {
-            MaskingFunctions.check(rules.stream().map(r -> new MaskingRule(r.databaseName(), r.schemaName(), r.tableName(),
-                    r.columnName(), r.maskingFunction(), r.maskingValue())).toList());
+            MaskingFunctions.check(rules.stream().map(MaskingRulesApi::toEngine).toList());
         } catch (MaskingException e) {
-            throw ApiException.badRequest("invalid masking rules: " + String.join("; ", e.problems().stream().map(MaskingException.Problem::message).toList()));
+            throw ApiException.badRequest("invalid masking rules: " + MaskingRulesApi.describe(e.problems(), rules));
         }
         return rules;
     }

@@ -5,6 +5,8 @@ import io.vertx.core.json.JsonObject;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /** The anonymized_branches table: which branches are anonymized, from which source, and how far the job got. */
@@ -87,5 +89,43 @@ public final class AnonymizedBranches {
                 return rs.getString(1);
             }
         }
+    }
+
+    /** A private endpoint (and the scratch timeline it runs on, if any) that an anonymization or rules check created. */
+    public record Scratch(String endpointId, Optional<String> timelineId) {}
+
+    /** Records {@code endpointId} before its endpoint starts, so a crash cannot leak its directory unnoticed. */
+    public static void addScratch(Connection c, String endpointId) throws SQLException {
+        try (var ps = c.prepareStatement("insert into anon_scratch (endpoint_id, created_at) values (?, ?)"
+                + " on conflict (endpoint_id) do nothing")) {
+            ps.setString(1, endpointId);
+            Sql.setInstant(ps, 2, Instant.now());
+            ps.executeUpdate();
+        }
+    }
+
+    /** Records the scratch timeline created for {@code endpointId} (right after it was created). */
+    public static void setScratchTimeline(Connection c, String endpointId, String timelineId) throws SQLException {
+        try (var ps = c.prepareStatement("update anon_scratch set timeline_id = ? where endpoint_id = ?")) {
+            Sql.setString(ps, 1, timelineId);
+            ps.setString(2, endpointId);
+            ps.executeUpdate();
+        }
+    }
+
+    public static void removeScratch(Connection c, String endpointId) throws SQLException {
+        try (var ps = c.prepareStatement("delete from anon_scratch where endpoint_id = ?")) {
+            ps.setString(1, endpointId);
+            ps.executeUpdate();
+        }
+    }
+
+    public static List<Scratch> scratch(Connection c) throws SQLException {
+        List<Scratch> out = new ArrayList<>();
+        try (var ps = c.prepareStatement("select endpoint_id, timeline_id from anon_scratch order by created_at");
+             var rs = ps.executeQuery()) {
+            while (rs.next()) out.add(new Scratch(rs.getString(1), Optional.ofNullable(rs.getString(2))));
+        }
+        return out;
     }
 }

@@ -16,7 +16,6 @@ import dev.arbor.backend.meta.Operation;
 import dev.arbor.backend.meta.Projects;
 import dev.arbor.backend.meta.Roles;
 import dev.arbor.backend.meta.Secrets;
-import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.TimelineId;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -36,17 +35,20 @@ import java.util.Map;
  * suspended by the operations before this one and refuse connections while the state is anonymizing.
  */
 final class AnonymizeStep {
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(AnonymizeStep.class);
     private static final int PARALLELISM = 2;
     private final Db db;
     private final BranchStorage storage;
     private final ComputeControl compute;
     private final Secrets secrets;
+    private final AnonScratch scratch;
 
     AnonymizeStep(Db db, BranchStorage storage, ComputeControl compute, Secrets secrets) {
         this.db = db;
         this.storage = storage;
         this.compute = compute;
         this.secrets = secrets;
+        this.scratch = new AnonScratch(db, storage, compute);
     }
 
     private record Plan(Branch target, Branch source, List<MaskingRule> rules, MaskingKey key, List<String> databases,
@@ -57,15 +59,17 @@ final class AnonymizeStep {
         String branchId = op.branchId().orElseThrow(() -> new PermanentFailure("operation has no branch"));
         if (db.tx(c -> Branches.isDeleted(c, branchId))) return StepResult.skipped("branch " + branchId + " was deleted");
         Plan plan = db.tx(c -> plan(c, branchId));
+        String srcId = "anon-src-" + branchId, dstId = "anon-dst-" + branchId;
+        // a run cut short by a crash left its private endpoints and scratch timeline: reclaim them first
+        scratch.release(srcId);
+        scratch.release(dstId);
         Instant started = Instant.now();
         setState(branchId, State.anonymizing, "Anonymization started", null);
-        TimelineId scratch = null;
         try {
-            String scratchName = "anon-src-" + branchId;
-            scratch = storage.createBranch(op.projectId(), scratchName, new TimelineId(plan.source().timelineId().get()),
-                    BranchPoint.head()).timeline();
-            EndpointSpec src = spec(plan, plan.source(), scratch, "anon-src-" + branchId);
-            EndpointSpec dst = spec(plan, plan.target(), new TimelineId(plan.target().timelineId().get()), "anon-dst-" + branchId);
+            TimelineId scratchTl = scratch.createTimeline(srcId, op.projectId(), new TimelineId(plan.source().timelineId().get()));
+            scratch.register(dstId);
+            EndpointSpec src = spec(plan, plan.source(), scratchTl, srcId);
+            EndpointSpec dst = spec(plan, plan.target(), new TimelineId(plan.target().timelineId().get()), dstId);
             JsonArray results = new JsonArray();
             compute.withSuperuser(src, dst, (source, target) -> {
                 for (String database : plan.databases()) {
@@ -95,7 +99,17 @@ final class AnonymizeStep {
             fail(branchId, started, "anonymization failed: " + e.getMessage());
             throw new PermanentFailure("anonymization failed: " + e.getMessage());
         } finally {
-            if (scratch != null) storage.delete(scratch);
+            releaseQuietly(srcId);
+            releaseQuietly(dstId);
+        }
+    }
+
+    /** A release that fails now (e.g. interrupted at shutdown) is retried by the next run or the next server start. */
+    private void releaseQuietly(String endpointId) {
+        try {
+            scratch.release(endpointId);
+        } catch (Exception e) {
+            log.warn("anonymization scratch {} not released yet: {}", endpointId, e.toString());
         }
     }
 
