@@ -66,13 +66,20 @@ public final class Main implements Runnable {
         @Option(names = "--no-compute", description = "Run without compute: endpoints stay idle (API and branching only).")
         boolean noCompute;
 
+        @Option(names = "--metrics-port", defaultValue = "-1", description = "Serve /metrics (with /healthz, /readyz) on a listener of "
+                + "its own on this port, and not on the API port (default: -1, /metrics on the API port; see docs/observability.md).")
+        int metricsPort;
+
+        @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address the --metrics-port listener binds to (default: ${DEFAULT-VALUE}).")
+        String metricsHost;
+
         @Override
         public Integer call() throws Exception {
             String preset = System.getenv("ARBOR_API_KEY");
             ServerConfig cfg = new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(metadataUrl),
                     maxProjects, maxBranches, maxEndpoints, rateLimit,
                     Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip())).withMaxProtectedBranches(maxProtected);
-            ArborServer server = ArborServer.start(cfg, noCompute ? ComputeFactory.none() : LocalCompute.factory());
+            ArborServer server = ArborServer.start(cfg.withMetricsListener(metricsHost, metricsPort), noCompute ? ComputeFactory.none() : LocalCompute.factory());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();
