@@ -90,7 +90,8 @@ public final class PackageSchema {
             if ((!withId && a.name().equals("id")) || (inputsOnly && !a.mode().configurable())) {
                 continue;
             }
-            Map<String, Object> p = new LinkedHashMap<>(type(a.type(), owner, a.name(), types));
+            Map<String, Object> p = new LinkedHashMap<>(a.nested().isEmpty() ? type(a.type(), owner, a.name(), types)
+                    : nestedList(a, owner, types));
             p.put("description", Schema.docDescription(a));
             if (a.sensitive()) {
                 p.put("secret", true);
@@ -105,6 +106,15 @@ public final class PackageSchema {
             props.put(Tokens.camel(a.name()), p);
         }
         return props;
+    }
+
+    /** A nested list attribute: its element is a named object type whose fields keep their own docs and rules. */
+    private static Map<String, Object> nestedList(Attribute a, String owner, Map<String, Object> types) {
+        String token = Tokens.objectType(owner, a.name());
+        Schema fields = new Schema(0, a.description(), a.nested());
+        types.put(token, obj("type", "object", "properties", properties(fields, token, true, false, types),
+                "required", required(fields, false)));
+        return obj("type", "array", "items", obj("$ref", "#/types/" + token));
     }
 
     /** Required inputs, or (for outputs) everything that always has a value: required and defaulted attributes. */

@@ -159,7 +159,7 @@ public final class PulumiProviderService extends ResourceProviderGrpc.ResourcePr
                 }
             }
             for (Diag d : ResourceEngine.validate(s, inputs, r.validate(inputs))) {
-                b.addFailures(failure(d.path().isEmpty() ? "" : Tokens.camel(d.path().getFirst()), message(d)));
+                b.addFailures(failure(propertyPath(d.path()), message(d)));
             }
             return b.build();
         });
@@ -308,7 +308,7 @@ public final class PulumiProviderService extends ResourceProviderGrpc.ResourcePr
                 }
             }
             for (Diag diag : ResourceEngine.validate(d.schema(), args.values(), d.validate(args.values()))) {
-                b.addFailures(failure(diag.path().isEmpty() ? "" : Tokens.camel(diag.path().getFirst()), message(diag)));
+                b.addFailures(failure(propertyPath(diag.path()), message(diag)));
             }
             if (b.getFailuresCount() > 0) {
                 return b.build();
@@ -385,6 +385,19 @@ public final class PulumiProviderService extends ResourceProviderGrpc.ResourcePr
     private static String id(Map<String, Object> state) {
         Object id = state.get("id");
         return id == null ? "" : id.toString();
+    }
+
+    /** A diagnostic's attribute path as a Pulumi property path, e.g. {@code rules[2].columnName}. */
+    static String propertyPath(List<String> steps) {
+        StringBuilder sb = new StringBuilder();
+        for (String step : steps) {
+            if (step.startsWith("[")) {
+                sb.append(step);
+            } else {
+                sb.append(sb.isEmpty() ? "" : ".").append(Tokens.camel(step));
+            }
+        }
+        return sb.toString();
     }
 
     private static Provider.CheckFailure failure(String property, String reason) {

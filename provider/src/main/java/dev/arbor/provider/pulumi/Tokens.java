@@ -50,6 +50,8 @@ public final class Tokens {
         // A list attribute is plural; its element type reads better singular (branches -> Branch).
         if (name.endsWith("ies")) {
             name = name.substring(0, name.length() - 3) + "y";
+        } else if (name.endsWith("ches") || name.endsWith("shes") || name.endsWith("sses") || name.endsWith("xes")) {
+            name = name.substring(0, name.length() - 2);
         } else if (name.endsWith("s") && !name.endsWith("ss")) {
             name = name.substring(0, name.length() - 1);
         }
