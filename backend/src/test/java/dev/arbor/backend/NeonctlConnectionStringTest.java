@@ -68,6 +68,7 @@ class NeonctlConnectionStringTest {
     private static Connection jdbc(String uri) throws SQLException {
         ConnectionUris.Jdbc j = ConnectionUris.jdbc(uri);
         j.properties().setProperty("connectTimeout", "120");
+        j.properties().setProperty("sslResponseTimeout", "120000"); // pgjdbc's 5 s default is short on a loaded machine
         return DriverManager.getConnection(j.url(), j.properties());
     }
 

@@ -114,6 +114,7 @@ final class ComputeHarness implements AutoCloseable {
         p.setProperty("user", user);
         p.setProperty("password", password);
         p.setProperty("connectTimeout", "60");
+        p.setProperty("sslResponseTimeout", "60000"); // pgjdbc's 5 s default for the 'S' reply is short on a loaded machine
         return DriverManager.getConnection(ConnectionUris.jdbcUrl(endpointId, "localhost", proxyPort, DB), p);
     }
 

@@ -142,6 +142,7 @@ class ProxyTest {
     private static Connection jdbcFrom(String libpqUri) throws SQLException {
         ConnectionUris.Jdbc j = ConnectionUris.jdbc(libpqUri);
         j.properties().setProperty("connectTimeout", "60");
+        j.properties().setProperty("sslResponseTimeout", "60000");
         return DriverManager.getConnection(j.url(), j.properties());
     }
 
