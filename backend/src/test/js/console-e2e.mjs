@@ -51,6 +51,15 @@ async function until(what, fn, ms = WAIT) {
   throw new Error(`timed out after ${ms} ms waiting for ${what}`);
 }
 
+/** Clicks {submit}, then expects the API's error (code and part of its message) shown inside {scope}. */
+async function expectApiError(page, scope, submit, code, text) {
+  await page.click(submit);
+  const e = await page.waitForSelector(`${scope} [data-testid=error]`);
+  const shown = await e.textContent();
+  check((await e.getAttribute('data-code')) === code, `${scope}: expected the API error ${code}, got ${shown}`);
+  check(shown.includes(text), `${scope}: the API's message should say '${text}': ${shown}`);
+}
+
 function psql(uri, sql) {
   const r = spawnSync('psql', [uri, '-v', 'ON_ERROR_STOP=1', '-Atc', sql], { encoding: 'utf8', timeout: WAIT });
   if (r.error) throw new Error(`psql could not run: ${r.error.message}`);
@@ -76,10 +85,7 @@ try {
   await page.goto(`${BASE}/console`);
   await page.waitForSelector('[data-testid=api-key]');
   await page.fill('[data-testid=api-key]', 'not-a-key');
-  await page.click('[data-testid=sign-in]');
-  const loginError = await page.waitForSelector('#login-error [data-testid=error]');
-  check((await loginError.getAttribute('data-code')) === 'UNAUTHORIZED', 'a wrong key shows the API error code UNAUTHORIZED');
-  check((await loginError.textContent()).includes('not accepted'), 'a wrong key says it was not accepted');
+  await expectApiError(page, '#login-error', '[data-testid=sign-in]', 'UNAUTHORIZED', 'not accepted');
   step('wrong key refused');
 
   await page.fill('[data-testid=api-key]', KEY);
@@ -95,14 +101,35 @@ try {
     'the password is masked on screen');
   step('signed in', { mainId });
 
+  // ---- the tree: parent links and badges (staging and pr-7 were made through the API)
+  const staging = await page.waitForSelector('.branch-node[data-branch-name="staging"]');
+  const stagingId = await staging.getAttribute('data-branch-id');
+  const pr7Id = await page.getAttribute('.branch-node[data-branch-name="pr-7"]', 'data-branch-id');
+  await page.waitForSelector(`path.link[data-parent-id="${mainId}"][data-child-id="${stagingId}"]`, { state: 'attached' });
+  await page.waitForSelector(`path.link[data-parent-id="${stagingId}"][data-child-id="${pr7Id}"]`, { state: 'attached' });
+  await page.waitForSelector('.branch-node[data-branch-name="staging"] .badge-protected', { state: 'attached' });
+  check((await page.textContent('.branch-node[data-branch-name="pr-7"] .badge-expiry')).startsWith('expires in'),
+    'pr-7 shows its expiry');
+  check((await page.textContent('.branch-node[data-branch-name="main"]')).includes('logical'), 'main shows its storage');
+  await page.click('.branch-node[data-branch-name="staging"]');
+  await page.waitForSelector('[data-testid=detail-name]:has-text("staging")');
+  await page.waitForSelector('[data-testid=badge-protected]');
+  // deleting a protected branch: the dialog shows the API's refusal and stays open
+  await page.click('[data-testid=action-delete]');
+  await page.fill('[data-testid=delete-confirm]', 'staging');
+  await expectApiError(page, '[data-testid=delete-dialog]', '[data-testid=dialog-submit]', 'CONFLICT', 'protected');
+  await page.click('[data-testid=dialog-cancel]');
+  await page.waitForSelector('[data-testid=delete-dialog]', { state: 'detached' });
+  check((await api('GET', `/projects/${PROJECT}/branches/${stagingId}`)).status === 200, 'staging is still there');
+  await page.click('.branch-node[data-branch-name="main"]');
+  await page.waitForSelector('[data-testid=detail-name]:has-text("main")');
+  step('tree drawn with links and badges');
+
   // ---- create: a duplicate name shows the API's CONFLICT in the dialog, which stays open
   await page.click('[data-testid=create-branch]');
   await page.waitForSelector('[data-testid=create-dialog]');
   await page.fill('[data-testid=create-name]', 'main');
-  await page.click('[data-testid=dialog-submit]');
-  const conflict = await page.waitForSelector('[data-testid=create-dialog] [data-testid=error]');
-  check((await conflict.getAttribute('data-code')) === 'CONFLICT', 'a duplicate branch name shows CONFLICT');
-  check((await conflict.textContent()).includes('already exists'), 'the API message is shown');
+  await expectApiError(page, '[data-testid=create-dialog]', '[data-testid=dialog-submit]', 'CONFLICT', 'already exists');
   step('duplicate name refused');
 
   const name = 'console-e2e';

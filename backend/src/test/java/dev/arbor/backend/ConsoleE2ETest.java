@@ -72,6 +72,11 @@ class ConsoleE2ETest {
         String node = requireTools(playwright);
         JsonObject project = s.createProject("console-demo").getJsonObject("project");
         String projectId = project.getString("id");
+        // a deeper tree for the badges: protected staging (no endpoint) with an expiring child
+        String staging = s.createBranch(projectId, new JsonObject().put("name", "staging").put("protected", true))
+                .getJsonObject("branch").getString("id");
+        s.createBranch(projectId, new JsonObject().put("name", "pr-7").put("parent_id", staging)
+                .put("expires_at", java.time.Instant.now().plus(java.time.Duration.ofDays(3)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString()));
 
         Path screenshot = repo.resolve("backend/target/console/console.png");
         Files.deleteIfExists(screenshot);
