@@ -97,4 +97,9 @@ class ExamplesIT extends Acceptance {
     void ciBranchModule() throws Exception {
         terraformTest("modules/ci-branch", 3);
     }
+
+    @Test
+    void anonTemplateModule() throws Exception {
+        terraformTest("modules/anon-template", 5);
+    }
 }
