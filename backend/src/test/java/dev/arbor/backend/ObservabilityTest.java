@@ -69,6 +69,13 @@ class ObservabilityTest {
         assertThat(hostile.headers().firstValue("x-request-id").orElseThrow()).matches("[0-9a-f-]{36}");
         assertThat(new JsonObject(hostile.body()).getString("request_id")).isEqualTo(hostile.headers().firstValue("x-request-id").get());
 
+        // the Terraform state backend (its own routes and worker threads) uses the same ids
+        var state = get(s.server.apiPort(), "/api/v2/projects/nope/terraform/state/default", "Authorization", "Bearer " + s.adminKey,
+                "X-Request-Id", "tf-trace-7");
+        assertThat(state.statusCode()).as(state.body()).isEqualTo(404);
+        assertThat(state.headers().firstValue("x-request-id")).contains("tf-trace-7");
+        assertThat(new JsonObject(state.body()).getString("request_id")).isEqualTo("tf-trace-7");
+
         // unrouted paths outside /api/v2 get an id too
         assertThat(get(s.server.apiPort(), "/healthz").headers().firstValue("x-request-id")).isPresent();
     }

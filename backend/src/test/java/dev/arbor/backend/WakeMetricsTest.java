@@ -5,9 +5,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.net.URI;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
@@ -29,15 +26,13 @@ class WakeMetricsTest {
     @AfterAll
     static void stop() throws Exception { if (s != null) s.close(); }
 
+    /** pgjdbc through the proxy, from the API's connection URI (generous timeouts: a wake-up starts postgres). */
     static Connection jdbc(String uri) throws Exception {
-        URI u = URI.create(uri);
-        String[] userInfo = u.getRawUserInfo().split(":", 2);
-        Properties p = new Properties();
-        p.setProperty("user", URLDecoder.decode(userInfo[0], StandardCharsets.UTF_8));
-        p.setProperty("password", URLDecoder.decode(userInfo[1], StandardCharsets.UTF_8));
+        var j = dev.arbor.backend.compute.ConnectionUris.jdbc(uri);
+        Properties p = j.properties();
         p.setProperty("connectTimeout", "120");
         p.setProperty("socketTimeout", "120");
-        return DriverManager.getConnection("jdbc:postgresql://" + u.getHost() + ":" + u.getPort() + u.getRawPath() + "?" + u.getRawQuery(), p);
+        return DriverManager.getConnection(j.url(), p);
     }
 
     @Test

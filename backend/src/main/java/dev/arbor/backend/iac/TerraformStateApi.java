@@ -4,6 +4,7 @@ import dev.arbor.backend.api.ApiException;
 import dev.arbor.backend.api.Authenticator;
 import dev.arbor.backend.api.HttpApi;
 import dev.arbor.backend.api.Principal;
+import dev.arbor.backend.api.RequestIds;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.Projects;
 import io.vertx.core.Context;
@@ -27,7 +28,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.stream.Collectors;
 
 /**
@@ -151,7 +151,7 @@ public final class TerraformStateApi {
         Buffer buf = ctx.body() == null ? null : ctx.body().buffer();
         byte[] body = buf == null ? new byte[0] : buf.getBytes();
         Optional<String> md5 = Optional.ofNullable(ctx.request().getHeader("Content-MD5"));
-        Thread.ofVirtual().name("tfstate").start(() -> {
+        Thread.ofVirtual().name("tfstate").start(RequestIds.bind(RequestIds.of(ctx), () -> {
             Answer answer;
             try {
                 Principal p = authenticate(header, remote);
@@ -170,7 +170,7 @@ public final class TerraformStateApi {
             }
             Answer a = answer;
             vctx.runOnContext(v -> send(ctx, a));
-        });
+        }));
     }
 
     /** Basic auth (the key is the password; the user name is ignored) or Bearer. */
@@ -338,14 +338,14 @@ public final class TerraformStateApi {
     private static void send(RoutingContext ctx, Answer a) {
         if (ctx.response().ended()) return;
         var resp = ctx.response().setStatusCode(a.status()).putHeader("content-type", a.contentType())
-                .putHeader("x-request-id", UUID.randomUUID().toString());
+                .putHeader("x-request-id", RequestIds.of(ctx));
         a.headers().forEach(resp::putHeader);
         resp.end(Buffer.buffer(a.body()));
     }
 
     private static void sendError(RoutingContext ctx, ApiException e) {
         if (ctx.response().ended()) return;
-        String rid = UUID.randomUUID().toString();
+        String rid = RequestIds.of(ctx);
         JsonObject body = new JsonObject().put("code", e.code()).put("message", e.getMessage()).put("request_id", rid);
         ctx.response().setStatusCode(e.status()).putHeader("content-type", "application/json")
                 .putHeader("x-request-id", rid).end(body.encode());

@@ -21,7 +21,7 @@ public final class HttpObservability {
     private HttpObservability() {}
 
     public static void install(Router router, ArborMetrics metrics) {
-        router.route().order(-1_000).handler(ctx -> handle(ctx, metrics));
+        router.route().order(Integer.MIN_VALUE).handler(ctx -> handle(ctx, metrics));  // before every other route, whatever its order
     }
 
     private static void handle(RoutingContext ctx, ArborMetrics metrics) {
