@@ -59,26 +59,41 @@ final class PgTools {
         Process p = pb.start();
         Deque<String> tail = new ArrayDeque<>();
         StringBuilder all = new StringBuilder();
-        try {
-            if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
-            p.getOutputStream().close();
+        // output is read on its own thread so this one waits interruptibly: at shutdown the executor's
+        // interrupt ends the tool (and pg_dump's/pg_restore's workers) instead of leaving it running
+        Thread reader = Thread.ofVirtual().name("pg-tool-output").start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                 String line;
                 while ((line = r.readLine()) != null) {
-                    if (lines != null) lines.accept(line);
-                    if (all.length() < 1 << 16) all.append(line).append('\n');
-                    tail.addLast(line);
-                    if (tail.size() > TAIL) tail.removeFirst();
+                    try {
+                        if (lines != null) lines.accept(line);
+                    } catch (RuntimeException e) {
+                        // a progress update failed (metadata busy): keep draining, the tool must not block
+                    }
+                    synchronized (tail) {
+                        if (all.length() < 1 << 16) all.append(line).append('\n');
+                        tail.addLast(line);
+                        if (tail.size() > TAIL) tail.removeFirst();
+                    }
                 }
+            } catch (IOException e) {
+                // the tool died; its exit code tells
             }
+        });
+        try {
+            if (stdin != null) p.getOutputStream().write(stdin.getBytes(StandardCharsets.UTF_8));
+            p.getOutputStream().close();
             if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) throw new ToolFailure(tool + " timed out after " + timeoutSeconds + " s");
-            if (p.exitValue() != 0) {
-                List<String> relevant = tail.stream().filter(l -> !l.contains(": processing ") && !l.contains(": launching ")
-                        && !l.contains(": finished item") && !l.contains(": creating ") && !l.contains(": dumping contents")).toList();
-                String msg = String.join("; ", relevant.isEmpty() ? List.copyOf(tail) : relevant).strip();
-                throw new ToolFailure(scrub.apply(tool + " failed (exit " + p.exitValue() + "): " + msg));
+            reader.join();
+            synchronized (tail) {
+                if (p.exitValue() != 0) {
+                    List<String> relevant = tail.stream().filter(l -> !l.contains(": processing ") && !l.contains(": launching ")
+                            && !l.contains(": finished item") && !l.contains(": creating ") && !l.contains(": dumping contents")).toList();
+                    String msg = String.join("; ", relevant.isEmpty() ? List.copyOf(tail) : relevant).strip();
+                    throw new ToolFailure(scrub.apply(tool + " failed (exit " + p.exitValue() + "): " + msg));
+                }
+                return all.toString();
             }
-            return all.toString();
         } finally {
             if (p.isAlive()) {
                 p.descendants().forEach(ProcessHandle::destroyForcibly);
