@@ -53,6 +53,7 @@ public final class AnonymizationJob {
     private final List<MaskingRule> rules;
     private final int parallelism;
     private final boolean deferIndexes;
+    private boolean splitTables = true;
 
     /**
      * @param database    the database name rules are matched against (rules for other databases are ignored)
@@ -77,6 +78,12 @@ public final class AnonymizationJob {
         this.rules = List.copyOf(rules);
         this.parallelism = Math.max(1, parallelism);
         this.deferIndexes = deferIndexes;
+    }
+
+    /** Off: every table is one COPY stream, as before page ranges (for the side-by-side benchmark). */
+    AnonymizationJob splitTables(boolean on) {
+        this.splitTables = on;
+        return this;
     }
 
     /** Validates {@code rules} against the live source schema without copying anything. */
@@ -115,8 +122,10 @@ public final class AnonymizationJob {
                 deferred.drop(admin);
             }
             truncate(admin, tables);
-            // biggest tables first so the pool ends together
-            tables.sort(Comparator.comparingLong((MaskingPlan.TablePlan t) -> estimates.get(t.table().qualified())).reversed());
+            // big tables are split into page ranges copied side by side; biggest first so the pool ends together
+            List<Chunk> chunks = chunks(coord, tables, estimates);
+            chunks.sort(Comparator.comparingLong(Chunk::estimate).reversed());
+            java.util.Set<String> startedTables = ConcurrentHashMap.newKeySet();
             AtomicInteger started = new AtomicInteger();
             AtomicLong done = new AtomicLong();
             Map<String, Long> rows = new ConcurrentHashMap<>();
@@ -128,7 +137,7 @@ public final class AnonymizationJob {
                     progress.accept(new AnonymizationProgress(database, current[0], started.get(), tables.size(), done.get(), totalEstimate));
                 }
             };
-            ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, tables.size())), r -> {
+            ExecutorService pool = Executors.newFixedThreadPool(Math.min(parallelism, Math.max(1, chunks.size())), r -> {
                 Thread t = new Thread(r, "anon-copy");
                 t.setDaemon(true);
                 return t;
@@ -136,12 +145,13 @@ public final class AnonymizationJob {
             List<Connection> open = Collections.synchronizedList(new ArrayList<>());
             try {
                 List<Future<?>> futures = new ArrayList<>();
-                for (MaskingPlan.TablePlan tp : tables) {
+                for (Chunk ch : chunks) {
+                    String q = ch.tp().table().qualified();
                     futures.add(pool.submit(() -> {
-                        started.incrementAndGet();
-                        report.accept(tp.table().qualified());
-                        long n = copyTable(tp, snapshot, open, done, () -> report.accept(null));
-                        rows.put(tp.table().qualified(), n);
+                        if (startedTables.add(q)) started.incrementAndGet();
+                        report.accept(q);
+                        long n = copyTable(ch, snapshot, open, done, () -> report.accept(null));
+                        rows.merge(q, n, Long::sum);
                         report.accept(null);
                         return null;
                     }));
@@ -237,8 +247,50 @@ public final class AnonymizationJob {
         }
     }
 
-    private long copyTable(MaskingPlan.TablePlan tp, String snapshot, List<Connection> open, AtomicLong done, Runnable tick)
+    /**
+     * One unit of copying: a whole table, or the rows of one range of its heap pages ({@code [fromPage, toPage)},
+     * {@code toPage} -1 = to the end). COPY FROM is one backend per stream, so a single big table loaded as
+     * one stream keeps one target core busy however many cores there are; page ranges (TID range scans on
+     * the source, all in the same snapshot) let the target load it in parallel.
+     */
+    private record Chunk(MaskingPlan.TablePlan tp, long fromPage, long toPage, long estimate) {
+        boolean whole() { return fromPage < 0; }
+    }
+
+    /** Tables of at least this many (estimated) rows are split into {@code parallelism} page ranges. */
+    private static final long SPLIT_ROWS = 100_000;
+
+    private List<Chunk> chunks(Connection coord, List<MaskingPlan.TablePlan> tables, Map<String, Long> estimates) throws SQLException {
+        List<Chunk> out = new ArrayList<>();
+        for (MaskingPlan.TablePlan tp : tables) {
+            long est = estimates.get(tp.table().qualified());
+            long pages = 0;
+            if (splitTables && parallelism > 1 && est >= SPLIT_ROWS && !tp.table().columns().isEmpty()) {
+                try (var ps = coord.prepareStatement("select pg_relation_size(cast(? as regclass)) / current_setting('block_size')::bigint")) {
+                    ps.setString(1, tp.table().sqlName());
+                    try (ResultSet rs = ps.executeQuery()) {
+                        rs.next();
+                        pages = rs.getLong(1);
+                    }
+                }
+            }
+            if (pages < parallelism * 16L) {
+                out.add(new Chunk(tp, -1, -1, est));
+                continue;
+            }
+            long per = (pages + parallelism - 1) / parallelism;
+            for (int i = 0; i < parallelism; i++) {
+                // the last range is open-ended: pages added after the size was read hold no rows of the snapshot,
+                // but the range must not end before the relation does
+                out.add(new Chunk(tp, i * per, i == parallelism - 1 ? -1 : (i + 1) * per, est / parallelism));
+            }
+        }
+        return out;
+    }
+
+    private long copyTable(Chunk chunk, String snapshot, List<Connection> open, AtomicLong done, Runnable tick)
             throws AnonymizationException {
+        MaskingPlan.TablePlan tp = chunk.tp();
         SourceSchema.Table t = tp.table();
         StringBuilder cols = new StringBuilder();
         for (ColumnInfo c : t.columns()) cols.append(cols.isEmpty() ? "" : ", ").append(SourceSchema.quote(c.name()));
@@ -261,7 +313,10 @@ public final class AnonymizationJob {
             }
             CopyManager in = src.unwrap(PGConnection.class).getCopyAPI();
             CopyManager outApi = dst.unwrap(PGConnection.class).getCopyAPI();
-            CopyOut co = in.copyOut("copy " + t.sqlName() + colList + " to stdout");
+            String from = chunk.whole() ? t.sqlName() + colList
+                    : "(select " + cols + " from only " + t.sqlName() + " where ctid >= '(" + chunk.fromPage() + ",0)'::tid"
+                    + (chunk.toPage() < 0 ? "" : " and ctid < '(" + chunk.toPage() + ",0)'::tid") + ")";
+            CopyOut co = in.copyOut("copy " + from + " to stdout");
             CopyIn ci = outApi.copyIn("copy " + t.sqlName() + colList + " from stdin");
             RowMasker masker = tp.masked() ? new RowMasker(tp) : null;
             CopyText.Sink sink = new CopyText.Sink(FLUSH_BYTES + 64 * 1024);

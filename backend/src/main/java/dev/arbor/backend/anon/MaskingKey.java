@@ -36,28 +36,38 @@ public final class MaskingKey {
     /** The raw secret, for the caller to persist (e.g. per project in the metadata database). */
     public byte[] secret() { return secret.clone(); }
 
+    /** Per-thread message buffer: a seed is computed for every masked value, so it must not allocate. */
+    private static final ThreadLocal<byte[]> SCRATCH = ThreadLocal.withInitial(() -> new byte[256]);
+
     /** A 64-bit seed for generator {@code tag} applied to {@code input}. */
     public long seed(String tag, String input) {
-        // message = tag 0x00 utf8(input) flag; latin-1 inputs (the common case) are encoded without a temp array
+        // message = tag 0x00 utf8(input) flag; ASCII inputs (the common case) are copied in one pass, no allocation
         int tl = tag.length();
         int il = input == null ? 0 : input.length();
-        boolean simple = input == null || isAscii(input);
-        byte[] v = simple ? null : input.getBytes(StandardCharsets.UTF_8);
-        int vl = simple ? il : v.length;
-        byte[] m = new byte[tl + 1 + vl + 1];
-        for (int i = 0; i < tl; i++) m[i] = (byte) tag.charAt(i); // tags are ASCII constants
-        if (simple) {
-            for (int i = 0; i < il; i++) m[tl + 1 + i] = (byte) input.charAt(i);
-        } else {
-            System.arraycopy(v, 0, m, tl + 1, vl);
+        byte[] m = SCRATCH.get();
+        if (m.length < tl + il + 2) {
+            m = new byte[Math.max(tl + il + 2, m.length * 2)];
+            SCRATCH.set(m);
         }
-        m[m.length - 1] = (byte) (input == null ? 1 : 0); // NULL and '' differ
-        return SipHash.hash(k0, k1, m, 0, m.length);
+        for (int i = 0; i < tl; i++) m[i] = (byte) tag.charAt(i); // tags are ASCII constants
+        m[tl] = 0;
+        int p = tl + 1;
+        for (int i = 0; i < il; i++) {
+            char ch = input.charAt(i);
+            if (ch >= 0x80) return seedUtf8(m, tl, input);
+            m[p++] = (byte) ch;
+        }
+        m[p++] = (byte) (input == null ? 1 : 0); // NULL and '' differ
+        return SipHash.hash(k0, k1, m, 0, p);
     }
 
-    private static boolean isAscii(String s) {
-        for (int i = 0; i < s.length(); i++) if (s.charAt(i) >= 0x80) return false;
-        return true;
+    private long seedUtf8(byte[] scratch, int tl, String input) {
+        byte[] v = input.getBytes(StandardCharsets.UTF_8);
+        byte[] m = new byte[tl + 1 + v.length + 1];
+        System.arraycopy(scratch, 0, m, 0, tl + 1);
+        System.arraycopy(v, 0, m, tl + 1, v.length);
+        m[m.length - 1] = 0;
+        return SipHash.hash(k0, k1, m, 0, m.length);
     }
 
     /** HMAC-SHA256(secret, data): the salt used by {@code anon.hash}. */

@@ -53,10 +53,11 @@ public final class AnonBench {
                     MaskingRule.function("arbor", "public", "customers", "last_name", "anon.pseudo_last_name(id)"),
                     MaskingRule.function("arbor", "public", "customers", "phone", "anon.partial(phone, 2, $$******$$, 2)"));
             MaskingKey key = MaskingKey.generate();
-            double plain = 0, masked = 0, deferred = 0, inJob = 0;
+            double plain = 0, masked = 0, deferred = 0, inJob = 0, oneStream = 0;
             for (int r = 0; r < rounds; r++) {
                 plain = Math.max(plain, once("plain copy, full schema (no rules)        ", src, dst, "arbor", key, List.of(), parallel, null, false));
                 masked = Math.max(masked, once("anonymized, full schema (4 of 6 masked)   ", src, dst, "arbor", key, rules, parallel, null, false));
+                oneStream = Math.max(oneStream, once("deferIndexes=true, one COPY stream per table", src, dst, "arbor", key, rules, parallel, null, true, false));
                 inJob = Math.max(inJob, once("anonymized, full schema, deferIndexes=true", src, dst, "arbor", key, rules, parallel, null, true));
                 String db = "deferred" + r;
                 try (Connection c = connect(dst, "arbor"); Statement st = c.createStatement()) {
@@ -72,11 +73,11 @@ public final class AnonBench {
                 System.out.printf(Locale.ROOT, "target check: %,d rows, %,d distinct emails, %d unmasked emails%n",
                         rs.getLong(1), rs.getLong(2), rs.getLong(3));
             }
-            double best = Math.max(masked, Math.max(deferred, inJob));
             System.out.printf(Locale.ROOT, "RESULT anonymized copy: %,.0f rows/s with indexes maintained during the load, %,.0f rows/s"
-                            + " with deferIndexes=true, %,.0f rows/s with pre-data/post-data; plain copy %,.0f rows/s; masked/plain %.2f;"
-                            + " best of %d rounds; goal >= 100,000 rows/s: %s%n",
-                    masked, inJob, deferred, plain, masked / plain, rounds, best >= 100_000 ? "met" : "NOT met");
+                            + " with deferIndexes=true (what the job runs; %,.0f rows/s as one COPY stream per table, x%.2f),"
+                            + " %,.0f rows/s with pre-data/post-data; plain copy %,.0f rows/s; masked/plain %.2f;"
+                            + " best of %d rounds; goal >= 100,000 rows/s for the job's variant: %s%n",
+                    masked, inJob, oneStream, inJob / oneStream, deferred, plain, masked / plain, rounds, inJob >= 100_000 ? "met" : "NOT met");
         } finally {
             try (var walk = Files.walk(dir)) {
                 walk.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
@@ -86,8 +87,13 @@ public final class AnonBench {
 
     private static double once(String label, PgCluster src, PgCluster dst, String db, MaskingKey key, List<MaskingRule> rules,
                                int parallel, Path postData, boolean deferIndexes) throws Exception {
+        return once(label, src, dst, db, key, rules, parallel, postData, deferIndexes, true);
+    }
+
+    private static double once(String label, PgCluster src, PgCluster dst, String db, MaskingKey key, List<MaskingRule> rules,
+                               int parallel, Path postData, boolean deferIndexes, boolean split) throws Exception {
         AnonymizationJob job = new AnonymizationJob(() -> connect(src, "arbor"), () -> connect(dst, db), key, "arbor", rules, parallel,
-                deferIndexes);
+                deferIndexes).splitTables(split);
         long t0 = System.nanoTime();
         AnonymizationResult res = job.run(p -> { });
         double copySecs = (System.nanoTime() - t0) / 1e9;
