@@ -2,7 +2,7 @@
 // driven by playwright-core. Run by ConsoleE2ETest against a live server with real compute:
 //   sign in (a wrong key first) -> tree shows main -> create branch (a duplicate name first: the API's
 //   CONFLICT is shown) -> write through the copied connection string with psql -> reset from parent
-//   (the write is gone) -> screenshot -> delete (typing the name to confirm) -> gone from tree and API.
+//   (the write is gone) -> restore to a time -> screenshot -> delete (typing the name to confirm) -> gone from tree and API.
 // Environment: ARBOR_URL (http://host:port), ARBOR_API_KEY, ARBOR_PROJECT_ID, SCREENSHOT, PLAYWRIGHT_CORE
 // (path of the playwright-core package), CHROMIUM (default /usr/bin/chromium), USER_DATA_DIR.
 // Prints one JSON line per step and a final {"result": …} line; exits non-zero on the first failure.
@@ -174,6 +174,27 @@ try {
   check(await page.textContent('[data-testid=detail-name]') === name, 'the branch stays selected after reset');
   await page.waitForSelector('[data-testid=operations] .op[data-status="finished"]');
   step('reset', { lastResetAt: reset.last_reset_at });
+
+  // ---- restore to a point in time, from the parent: the branch point becomes that time
+  const at = new Date(Date.now() - 2000);
+  const atInput = at.toISOString().slice(0, 19);   // datetime-local, UTC, seconds
+  await page.click('[data-testid=action-restore]');
+  await page.waitForSelector('[data-testid=restore-dialog]');
+  await page.selectOption('[data-testid=restore-source]', mainId);
+  await page.fill('[data-testid=restore-time]', atInput);
+  await page.fill('[data-testid=restore-preserve]', '');
+  await page.click('[data-testid=dialog-submit]');
+  await page.waitForSelector('[data-testid=restore-dialog]', { state: 'detached' });
+  const restored = await until('the restore to finish', async () => {
+    const r = await api('GET', `/projects/${PROJECT}/branches/${branchId}`);
+    const ops = await api('GET', `/projects/${PROJECT}/operations?limit=50`);
+    const busy = ops.json.operations.some((o) => o.branch_id === branchId && (o.status === 'running' || o.status === 'scheduling'));
+    return r.json.branch.parent_timestamp === `${atInput}Z` && r.json.branch.current_state === 'ready' && !busy ? r.json.branch : null;
+  });
+  check(restored.parent_id === mainId, 'restored from main');
+  await page.waitForSelector(`.branch-node[data-branch-id="${branchId}"][data-state="ready"]:not(.busy)`);
+  check(psql(uri, 'select count(*) from pg_class') > 0, 'the restored branch answers');
+  step('restored to a time', { at: `${atInput}Z` });
 
   // a calm picture: every operation done, toasts dismissed
   await until('the console to show no running operation', async () =>

@@ -23,7 +23,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * The web console in real headless Chromium (Debian's {@code /usr/bin/chromium} driven by playwright-core
  * from {@code tools/}), against a server with real compute: {@code src/test/js/console-e2e.mjs} clicks
- * through sign-in, create, reset and delete, checking the DOM, the API and psql through the copied
+ * through sign-in, create, reset, restore to a time and delete, checking the DOM, the API and psql through the copied
  * connection string. The screenshot lands in {@code backend/target/console/console.png} (kept by CI).
  */
 class ConsoleE2ETest {
@@ -103,14 +103,14 @@ class ConsoleE2ETest {
         JsonObject result = new JsonObject(resultLine).getJsonObject("result");
         String branchId = result.getString("branchId");
 
-        // what the clicks did, as the API recorded it: a create, a reset (a replacing create_timeline), a delete
+        // what the clicks did, as the API recorded it: a create, a reset and a restore (replacing create_timelines), a delete
         JsonArray ops = ok(s.get("/projects/" + projectId + "/operations?limit=200")).json().getJsonArray("operations");
         // the delete's operations may still be running: wait for them, then look at the final states
         List<JsonObject> mine = s.awaitOperations(projectId, new JsonArray(ops.stream()
                 .filter(o -> branchId.equals(((JsonObject) o).getString("branch_id"))).toList()));
         assertThat(mine).extracting(o -> o.getString("action"))
                 .contains("create_timeline", "start_compute", "delete_compute", "delete_timeline");
-        assertThat(mine.stream().filter(o -> o.getString("action").equals("create_timeline")).count()).as("create + reset").isEqualTo(2);
+        assertThat(mine.stream().filter(o -> o.getString("action").equals("create_timeline")).count()).as("create + reset + restore").isEqualTo(3);
         assertThat(mine).allSatisfy(o -> assertThat(o.getString("status")).isIn("finished", "skipped"));
         assertThat(s.get("/projects/" + projectId + "/branches/" + branchId).status()).isEqualTo(404);
         assertThat(result.getString("lastResetAt")).isNotBlank();
