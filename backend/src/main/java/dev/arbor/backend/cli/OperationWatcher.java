@@ -57,7 +57,7 @@ final class OperationWatcher {
     private String render(int done, int total, JsonObject op) {
         JsonObject p = op.getJsonObject("progress");
         String what = op.getString("action") + " " + op.getString("status");
-        if (p != null && op.getString("status").equals("running")) {
+        if (p != null) {
             long bt = p.getLong("bytes_total", 0L);
             long bd = p.getLong("bytes_done", 0L);
             int tt = p.getInteger("tables_total", 0);

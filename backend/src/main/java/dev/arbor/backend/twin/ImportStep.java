@@ -133,13 +133,29 @@ final class ImportStep implements Step {
         Path dump = work.resolve("dump");
         Path pass = PgTools.passfile(work, "source.pgpass", source.password().orElse(""));
         report.force(new ImportProgress(Phase.dumping, stats.tables(), 0, stats.bytes(), 0));
-        int[] done = {0};
-        tools.run("pg_dump", List.of("-Fd", "-j", Integer.toString(jobs), "-Z", "0", "-v", "-w", "--no-publications",
-                "--no-subscriptions", "--no-security-labels", "--no-tablespaces", "-f", dump.toString(),
-                "-d", source.withoutPassword()), pass, null, TOOL_TIMEOUT_SECONDS, line -> {
-            if (DumpItems.dumped(line, jobs > 1)) done[0]++;
-            report.maybe(() -> new ImportProgress(Phase.dumping, stats.tables(), done[0], stats.bytes(), dirBytes(dump)));
-        }, source::scrub);
+        java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
+        java.util.function.Supplier<ImportProgress> now = () -> new ImportProgress(Phase.dumping, stats.tables(), done.get(), stats.bytes(), dirBytes(dump));
+        // pg_dump prints a line per table; bytes written in between are picked up by this ticker (not interrupted:
+        // an interrupt would close its metadata connection mid-query)
+        Thread ticker = Thread.ofVirtual().name("import-dump-progress").start(() -> {
+            try {
+                while (!finished.await(500, java.util.concurrent.TimeUnit.MILLISECONDS)) report.maybe(now);
+            } catch (InterruptedException | RuntimeException e) {
+                // stop ticking; the next line or phase change reports again
+            }
+        });
+        try {
+            tools.run("pg_dump", List.of("-Fd", "-j", Integer.toString(jobs), "-Z", "0", "-v", "-w", "--no-publications",
+                    "--no-subscriptions", "--no-security-labels", "--no-tablespaces", "-f", dump.toString(),
+                    "-d", source.withoutPassword()), pass, null, TOOL_TIMEOUT_SECONDS, line -> {
+                if (DumpItems.dumped(line, jobs > 1)) done.incrementAndGet();
+                report.maybe(now);
+            }, source::scrub);
+        } finally {
+            finished.countDown();
+            ticker.join();
+        }
         return dump;
     }
 
@@ -220,12 +236,12 @@ final class ImportStep implements Step {
 
         Reporter(Operation op) { this.op = op; }
 
-        void force(ImportProgress p) {
+        synchronized void force(ImportProgress p) {
             db.tx(c -> { TwinImports.setProgress(c, op.id(), p.json()); return null; });
             last = System.nanoTime();
         }
 
-        void maybe(java.util.function.Supplier<ImportProgress> p) {
+        synchronized void maybe(java.util.function.Supplier<ImportProgress> p) {
             if (System.nanoTime() - last >= REPORT_EVERY_NANOS) force(p.get());
         }
     }

@@ -12,6 +12,7 @@ import io.vertx.core.net.NetClientOptions;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
 import io.vertx.core.net.NetSocket;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.SocketAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,7 +69,12 @@ public final class PgProxy {
 
     private NetServerOptions serverOptions(String host, int port) {
         var opts = new NetServerOptions().setHost(host).setPort(port).setTcpNoDelay(true);
-        if (tls != null) opts.setKeyCertOptions(tls).setSni(true); // TLS starts only after an SSLRequest
+        if (tls != null) {
+            opts.setKeyCertOptions(tls).setSni(true); // TLS starts only after an SSLRequest
+            // BoringSSL (netty-tcnative) where it loads: the JDK's engine costs tens of ms per handshake and
+            // more CPU per record, which every new connection and every pgbench round trip pays.
+            if (OpenSSLEngineOptions.isAvailable()) opts.setSslEngineOptions(new OpenSSLEngineOptions());
+        }
         return opts;
     }
 

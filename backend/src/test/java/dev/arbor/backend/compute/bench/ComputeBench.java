@@ -74,7 +74,11 @@ public final class ComputeBench {
         return s;
     }
 
-    String uri(String ep) { return ConnectionUris.postgresUri(ROLE, PW, ep, "localhost", proxyPort, DB); }
+    /** What {@code neonctl connection-string} prints: the endpoint's host routes by SNI, SCRAM-SHA-256-PLUS in the proxy. */
+    String uri(String ep) {
+        return "postgresql://" + ROLE + ":" + PW + "@" + ConnectionUris.endpointHost(ep, "localhost", proxyPort) + "/" + DB
+                + "?sslmode=require&channel_binding=require";
+    }
 
     static String direct(int port) { return "postgresql://" + ROLE + ":" + PW + "@127.0.0.1:" + port + "/" + DB + "?sslmode=disable"; }
 
