@@ -175,7 +175,7 @@ try {
   await page.waitForSelector('[data-testid=operations] .op[data-status="finished"]');
   step('reset', { lastResetAt: reset.last_reset_at });
 
-  // ---- restore to a point in time, from the parent: the branch point becomes that time
+  // ---- restore to a point in time, from the parent: the branch point becomes that time, the old state a backup
   const at = new Date(Date.now() - 2000);
   const atInput = at.toISOString().slice(0, 19);   // datetime-local, UTC, seconds
   await page.click('[data-testid=action-restore]');
@@ -194,6 +194,8 @@ try {
   check(restored.parent_id === mainId, 'restored from main');
   await page.waitForSelector(`.branch-node[data-branch-id="${branchId}"][data-state="ready"]:not(.busy)`);
   check(psql(uri, 'select count(*) from pg_class') > 0, 'the restored branch answers');
+  // a point-in-time restore keeps the previous state as <name>_old_<time>, a sibling in the tree
+  await page.waitForSelector(`.branch-node[data-branch-name^="${name}_old_"]`);
   step('restored to a time', { at: `${atInput}Z` });
 
   // a calm picture: every operation done, toasts dismissed

@@ -498,15 +498,15 @@ async function restoreDialog(b) {
     b.parent_id ? h('option', { value: b.parent_id }, `${branch(b.parent_id)?.name ?? b.parent_id} (parent)`) : null);
   const time = input({ type: 'datetime-local', name: 'time', step: 1, required: true, 'data-testid': 'restore-time',
     value: toLocalInput(new Date(Date.now() - 10 * 60000)) });
-  const stamp = new Date().toISOString().slice(0, 16).replace(/[-:T]/g, '');
-  const preserve = input({ type: 'text', name: 'preserve', value: `${b.name}-before-restore-${stamp}`, 'data-testid': 'restore-preserve', autocomplete: 'off' });
+  const preserve = input({ type: 'text', name: 'preserve', placeholder: `${b.name}_old_<time>`, 'data-testid': 'restore-preserve', autocomplete: 'off' });
   const result = await openDialog({
     title: `Restore ${b.name} to a point in time`, testid: 'restore-dialog',
-    intro: 'The branch gets the data as it was at that time. Restoring from its own history keeps the current state as a backup branch.',
+    intro: 'The branch gets the data as it was at that time; its endpoints restart and its connection string stays. '
+      + 'Arbor keeps the current state as a backup branch, so the restore can be undone.',
     fields: [field('Restore from', source), field('Time (UTC)', time), field('Keep current state as', preserve,
-      'Required when restoring from the branch\'s own history; leave empty to discard the current state.')],
+      `Leave empty for ${b.name}_old_<time>.`)],
     submitLabel: 'Restore', danger: true,
-    canSubmit: () => Boolean(time.value) && (source.value !== b.id || preserve.value.trim().length > 0),
+    canSubmit: () => Boolean(time.value),
     submit: () => {
       const body = { source_branch_id: source.value, source_timestamp: new Date(`${time.value}Z`).toISOString().replace(/\.\d{3}Z$/, 'Z') };
       if (preserve.value.trim()) body.preserve_under_name = preserve.value.trim();
@@ -514,7 +514,7 @@ async function restoreDialog(b) {
     },
   });
   if (!result) return;
-  toast('ok', `Branch ${b.name} restoring to ${utc(`${time.value}Z`)}`);
+  toast('ok', `Branch ${b.name} restoring to ${utc(`${time.value}Z`)}; its previous state is kept as a backup branch`);
   afterMutation(result);
 }
 
