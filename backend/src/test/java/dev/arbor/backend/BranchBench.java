@@ -140,6 +140,10 @@ public final class BranchBench {
         }
         System.out.printf("storage: parent (pgbench scale %d) %.1f MB physical; with %d branches each updating 1%% of %d rows %.1f MB = %.2fx one copy (goal <= 1.6x); %.1f s%n",
                 scale, one / 1e6, k, rows, all / 1e6, (double) all / one, (System.nanoTime() - t0) / 1e9);
+        long logical = TestServer.ok(s.get("/projects/" + pid + "/consumption")).json().getJsonArray("branches").stream()
+                .map(JsonObject.class::cast).filter(b -> b.getString("branch_id").equals(main)).findFirst().orElseThrow().getLong("logical_size");
+        System.out.printf("storage: each branch adds %.2f MB = %.1f%% of the parent's logical size (%.1f MB)%n",
+                (all - one) / 1e6 / k, 100.0 * (all - one) / k / logical, logical / 1e6);
     }
 
     /** Where a branch's own bytes go: stored block and attribute versions in its own layers, by file. */

@@ -59,6 +59,14 @@ class BranchWorkflowsTest {
         return r.json().getJsonObject("branch").getString("id");
     }
 
+    /** Adds a read_write endpoint to an existing branch and waits until it runs. */
+    private void addEndpoint(Project p, String branchId) {
+        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
+                new JsonObject().put("branch_id", branchId).put("type", "read_write")));
+        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
+        awaitFinished(p, ep.json().getJsonArray("operations"));
+    }
+
     private void awaitFinished(Project p, JsonArray ops) {
         s.awaitOperations(p.id(), ops).forEach(o -> assertThat(o.getString("status")).as(o.encode()).isEqualTo("finished"));
     }
@@ -201,10 +209,7 @@ class BranchWorkflowsTest {
         assertThat(branch(p, p.mainId()).getString("parent_id")).isEqualTo(backup.getString("id"));
         assertThat(branch(p, p.mainId()).getBoolean("default")).isTrue();
         String backupId = backup.getString("id");
-        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
-                new JsonObject().put("branch_id", backupId).put("type", "read_write")));
-        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
-        awaitFinished(p, ep.json().getJsonArray("operations"));
+        addEndpoint(p, backupId);
         assertThat(psql(uri(p, backupId), "SELECT string_agg(id || v, ',') FROM orders")).isEqualTo("2bad");
 
         // bad input: before the window, in the future; nothing changes
@@ -330,10 +335,7 @@ class BranchWorkflowsTest {
         ok(s.post("/projects/" + p.id() + "/branches/" + cp1 + "/set_as_default", null));
         assertThat(branch(p, cp1).getBoolean("default")).isTrue();
         assertThat(branch(p, p.mainId()).getBoolean("default")).isFalse();
-        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
-                new JsonObject().put("branch_id", cp1).put("type", "read_write")));
-        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
-        awaitFinished(p, ep.json().getJsonArray("operations"));
+        addEndpoint(p, cp1);
         assertThat(psql(uri(p, cp1), "SELECT string_agg(id || owner, ',' ORDER BY id) FROM accounts")).isEqualTo("1a,2b,3c");
     }
 
@@ -426,10 +428,7 @@ class BranchWorkflowsTest {
         String backupId = backup.getString("id");
         assertThat(branch(p, p.mainId()).getString("parent_id")).isEqualTo(backupId);
         // the backup holds the state from just before the restore
-        Res ep = s.post("/projects/" + p.id() + "/endpoints", new JsonObject().put("endpoint",
-                new JsonObject().put("branch_id", backupId).put("type", "read_write")));
-        assertThat(ep.status()).as(ep.toString()).isEqualTo(201);
-        awaitFinished(p, ep.json().getJsonArray("operations"));
+        addEndpoint(p, backupId);
         assertThat(psql(uri(p, backupId), "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
 
         // undo = reset from the backup (its parent now): main is back to 1,2 with the same connection string;
@@ -439,5 +438,51 @@ class BranchWorkflowsTest {
         assertThat(psql(main, "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1,2");
         assertThat(uri(p, p.mainId())).isEqualTo(main);
         assertThat(ok(s.get("/projects/" + p.id() + "/branches/count")).json().getInteger("count")).isEqualTo(2);
+    }
+
+    @Test
+    void computeTimeCountsActiveEndpointTimeOnlyAndSurvivesTheEndpoint() throws Exception {
+        Project p = project("compute-time");
+        String main = uri(p, p.mainId());
+        assertThat(psql(main, "SELECT 1")).isEqualTo("1");
+        String ep = ok(s.get("/projects/" + p.id() + "/branches/" + p.mainId() + "/endpoints")).json().getJsonArray("endpoints")
+                .getJsonObject(0).getString("id");
+        // the running interval counts while the endpoint is active (0.25 CU: 4 s active = 1 CU-second)
+        long v0 = awaitComputeTime(p, 1, 4);
+        s.awaitOperations(p.id(), ok(s.post("/projects/" + p.id() + "/endpoints/" + ep + "/suspend", new JsonObject()))
+                .json().getJsonArray("operations"));
+        long v1 = branch(p, p.mainId()).getLong("active_time_seconds");
+        assertThat(v1).isGreaterThanOrEqualTo(v0);
+        JsonObject c = ok(s.get("/projects/" + p.id() + "/consumption")).json();
+        assertThat(usageOf(c, p.mainId()).getLong("active_time_seconds")).isEqualTo(v1);
+        assertThat(usageOf(c, p.mainId()).getLong("compute_time_seconds")).isPositive().isLessThanOrEqualTo(v1);
+        assertThat(c.getJsonObject("totals").getLong("active_time_seconds")).isGreaterThanOrEqualTo(v1);
+        // suspended: the clock stops
+        TestServer.sleep(2_100);
+        assertThat(branch(p, p.mainId()).getLong("active_time_seconds")).isEqualTo(v1);
+
+        // woken by a connection: it grows again
+        assertThat(psql(main, "SELECT 2")).isEqualTo("2");
+        long v2 = awaitComputeTime(p, v1 + 2, 0);
+        assertThat(v2).isGreaterThan(v1);
+        // deleting the endpoint keeps what it used on the branch
+        s.awaitOperations(p.id(), ok(s.delete("/projects/" + p.id() + "/endpoints/" + ep)).json().getJsonArray("operations"));
+        long v3 = branch(p, p.mainId()).getLong("active_time_seconds");
+        assertThat(v3).isGreaterThanOrEqualTo(v2);
+        TestServer.sleep(1_100);
+        assertThat(branch(p, p.mainId()).getLong("active_time_seconds")).isEqualTo(v3);
+    }
+
+    /** Waits until the branch reports at least these active seconds and compute-unit seconds; returns the active seconds. */
+    private long awaitComputeTime(Project p, long active, long computeUnits) {
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (true) {
+            JsonObject b = branch(p, p.mainId());
+            if (b.getLong("active_time_seconds") >= active && b.getLong("compute_time_seconds") >= computeUnits) {
+                return b.getLong("active_time_seconds");
+            }
+            if (System.nanoTime() > deadline) throw new AssertionError("compute time did not reach " + active + "/" + computeUnits + ": " + b);
+            TestServer.sleep(200);
+        }
     }
 }

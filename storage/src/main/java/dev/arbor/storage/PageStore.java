@@ -198,14 +198,7 @@ public final class PageStore implements AutoCloseable {
         try {
             Timeline p = timeline(parent);
             long now = ctx.nowMillis();
-            long branchLsn = switch (at) {
-                case BranchPoint.Head h -> p.headLsn();
-                case BranchPoint.AtLsn a -> {
-                    p.checkReadable(a.lsn().value());
-                    yield a.lsn().value();
-                }
-                case BranchPoint.AtTime t -> p.lsnAt(t.time().toEpochMilli(), now);
-            };
+            long branchLsn = resolve(p, at, now);
             p.sync();  // the branch point must survive a crash along with the child
             TimelineId id = TimelineId.generate();
             Timeline c = Timeline.create(ctx, timelinesDir.resolve(id.value()), id, p, branchLsn, p.historyWindowMillis(), now);
@@ -217,6 +210,29 @@ public final class PageStore implements AutoCloseable {
         } finally {
             treeLock.unlock();
         }
+    }
+
+    /**
+     * The one resolver of a branch point: the head, an LSN, or a time (the newest LSN at or before it) on the
+     * timeline becomes the store LSN it denotes, inside [history window start, head]. Branch creation and
+     * time-travel computes ({@link #branch}) and the control plane's checks of requested points all use it.
+     * @throws StorageException.InvalidLsn before the window, after the head, or a time in the future
+     */
+    public Lsn resolve(TimelineId id, BranchPoint at) {
+        checkOpen();
+        Objects.requireNonNull(at, "branch point");
+        return Lsn.of(resolve(timeline(id), at, ctx.nowMillis()));
+    }
+
+    private static long resolve(Timeline t, BranchPoint at, long now) {
+        return switch (at) {
+            case BranchPoint.Head h -> t.headLsn();
+            case BranchPoint.AtLsn a -> {
+                t.checkReadable(a.lsn().value());
+                yield a.lsn().value();
+            }
+            case BranchPoint.AtTime x -> t.lsnAt(x.time().toEpochMilli(), now);
+        };
     }
 
     /** Deletes a timeline and its files. @throws StorageException.Conflict if it has children */

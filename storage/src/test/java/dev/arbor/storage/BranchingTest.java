@@ -170,4 +170,37 @@ class BranchingTest {
         }
         return -1;
     }
+
+    /** PageStore.resolve: the one mapping of head / LSN / time to a store LSN that branch creation uses too. */
+    @Test void resolveMapsHeadLsnAndTimeAndRefusesPointsOutsideTheWindow() {
+        try (PageStore store = PageStore.open(dir, config.withDefaultHistoryWindow(Duration.ofHours(1)))) {
+            TimelineId tl = store.createTimeline();
+            FileTree t = store.fileTree(tl);
+            t.create("/f", 0600);
+            t.write(t.stat("/f").inode(), 0, ByteBuffer.wrap("one".getBytes(StandardCharsets.US_ASCII)));
+            Lsn first = store.info(tl).headLsn();
+            clock.addAndGet(10_000);
+            Instant between = Instant.ofEpochMilli(clock.get());
+            clock.addAndGet(10_000);
+            t.write(t.stat("/f").inode(), 0, ByteBuffer.wrap("two".getBytes(StandardCharsets.US_ASCII)));
+            Lsn head = store.info(tl).headLsn();
+
+            assertThat(store.resolve(tl, BranchPoint.head())).isEqualTo(head);
+            assertThat(store.resolve(tl, BranchPoint.at(first))).isEqualTo(first);
+            assertThat(store.resolve(tl, BranchPoint.at(between))).isEqualTo(first);
+            // a branch at the resolved point sees exactly what was there
+            TimelineId b = store.branch(tl, BranchPoint.at(store.resolve(tl, BranchPoint.at(between))));
+            FileTree bt = store.fileTree(b);
+            ByteBuffer buf = ByteBuffer.allocate(3);
+            bt.read(bt.stat("/f").inode(), 0, buf);
+            assertThat(new String(buf.array(), StandardCharsets.US_ASCII)).isEqualTo("one");
+
+            assertThatThrownBy(() -> store.resolve(tl, BranchPoint.at(Lsn.of(head.value() + 1000))))
+                    .isInstanceOf(StorageException.InvalidLsn.class).hasMessageContaining("after the head");
+            assertThatThrownBy(() -> store.resolve(tl, BranchPoint.at(between.plusSeconds(3600))))
+                    .isInstanceOf(StorageException.InvalidLsn.class).hasMessageContaining("future");
+            assertThatThrownBy(() -> store.resolve(tl, BranchPoint.at(between.minusSeconds(7200))))
+                    .isInstanceOf(StorageException.InvalidLsn.class).hasMessageContaining("before the history window");
+        }
+    }
 }

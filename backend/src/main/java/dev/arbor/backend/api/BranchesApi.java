@@ -318,7 +318,7 @@ public final class BranchesApi implements Consumer<Routes> {
             Branch u = new Branch(b.id(), b.projectId(), name.orElse(b.name()), b.parentId(), b.parentLsn(), b.parentTimestamp(),
                     b.timelineId(), b.currentState(), b.pendingState(), b.stateChangedAt(), b.isDefault(), prot.orElse(b.isProtected()),
                     b.initSource(), clearExpiry ? Optional.empty() : expires.or(b::expiresAt), b.lastResetAt(), b.logicalSize(),
-                    b.createdAt(), Instant.now());
+                    b.createdAt(), Instant.now(), b.computeTime());
             if (u.expiresAt().isPresent() && (u.isDefault() || u.isProtected() || !Branches.children(c, id).isEmpty())) {
                 throw ApiException.badRequest("branch " + id + " is " + (u.isDefault() ? "the default branch" : u.isProtected()
                         ? "protected" : "a parent of other branches") + " and cannot have expires_at");
@@ -408,12 +408,12 @@ public final class BranchesApi implements Consumer<Routes> {
                 Branch o = old.get();
                 Branches.update(c, new Branch(o.id(), o.projectId(), o.name(), o.parentId(), o.parentLsn(), o.parentTimestamp(),
                         o.timelineId(), o.currentState(), o.pendingState(), o.stateChangedAt(), false, o.isProtected(),
-                        o.initSource(), o.expiresAt(), o.lastResetAt(), o.logicalSize(), o.createdAt(), now));
+                        o.initSource(), o.expiresAt(), o.lastResetAt(), o.logicalSize(), o.createdAt(), now, o.computeTime()));
             }
             // the default branch never expires
             Branch u = new Branch(b.id(), b.projectId(), b.name(), b.parentId(), b.parentLsn(), b.parentTimestamp(),
                     b.timelineId(), b.currentState(), b.pendingState(), b.stateChangedAt(), true, b.isProtected(),
-                    b.initSource(), Optional.empty(), b.lastResetAt(), b.logicalSize(), b.createdAt(), now);
+                    b.initSource(), Optional.empty(), b.lastResetAt(), b.logicalSize(), b.createdAt(), now, b.computeTime());
             Branches.update(c, u);
             return Reply.ok(new JsonObject().put("branch", ctl.views().branch(u)).put("operations", ops.json(ctl.views())));
         });
@@ -518,7 +518,7 @@ public final class BranchesApi implements Consumer<Routes> {
                     "resetting", Optional.of("ready"), now, b.isDefault(), b.isProtected(), b.initSource(),
                     // a reset restarts the expiry timer: the same time to live, counted from now
                     b.expiresAt().isPresent() ? Optional.of(now.plus(java.time.Duration.between(b.createdAt(), b.expiresAt().get()))) : Optional.empty(),
-                    Optional.of(now), b.logicalSize(), b.createdAt(), now);
+                    Optional.of(now), b.logicalSize(), b.createdAt(), now, b.computeTime());
             Branches.update(c, u);
             JsonObject out = new JsonObject().put("branch", ctl.views().branch(u)).put("operations", ops.json(ctl.views()));
             if (kept != null) out.put("preserved_branch", ctl.views().branch(kept));  // Arbor extra: where the old state went

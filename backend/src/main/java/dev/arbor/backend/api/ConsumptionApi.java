@@ -15,7 +15,9 @@ import java.util.function.Consumer;
  * {@code GET /projects/{id}/consumption}: storage usage per branch, straight from the page store.
  * {@code logical_size}: bytes the branch's files present; {@code written_data_bytes}: bytes ever written to
  * its timeline; {@code physical_size_unique_bytes}: bytes of layers and logs only this branch owns (what
- * deleting it would free; data shared with its parent is counted on the parent).
+ * deleting it would free; data shared with its parent is counted on the parent); {@code active_time_seconds}:
+ * seconds its endpoints were active, deleted endpoints and the running interval included;
+ * {@code compute_time_seconds}: the same in compute-unit seconds.
  */
 public final class ConsumptionApi implements Consumer<Routes> {
     private final Control ctl;
@@ -35,8 +37,13 @@ public final class ConsumptionApi implements Consumer<Routes> {
         });
         JsonArray out = new JsonArray();
         long logical = 0, written = 0, physical = 0;
+        double active = 0, compute = 0;
         for (Branch b : branches) {
-            JsonObject o = new JsonObject().put("branch_id", b.id()).put("name", b.name());
+            JsonObject o = new JsonObject().put("branch_id", b.id()).put("name", b.name())
+                    .put("active_time_seconds", (long) b.computeTime().activeSeconds())
+                    .put("compute_time_seconds", (long) b.computeTime().computeSeconds());
+            active += b.computeTime().activeSeconds();
+            compute += b.computeTime().computeSeconds();
             Usage u = b.timelineId().map(t -> usage(new TimelineId(t))).orElse(null);
             if (u != null) {
                 o.put("logical_size", u.logicalSize()).put("written_data_bytes", u.writtenBytes())
@@ -49,7 +56,8 @@ public final class ConsumptionApi implements Consumer<Routes> {
         }
         return Reply.ok(new JsonObject().put("project_id", projectId).put("branches", out)
                 .put("totals", new JsonObject().put("logical_size", logical).put("written_data_bytes", written)
-                        .put("physical_size_bytes", physical)));
+                        .put("physical_size_bytes", physical).put("active_time_seconds", (long) active)
+                        .put("compute_time_seconds", (long) compute)));
     }
 
     private Usage usage(TimelineId t) {

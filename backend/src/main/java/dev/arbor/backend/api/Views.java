@@ -93,7 +93,9 @@ public final class Views {
         b.logicalSize().ifPresent(v -> o.put("logical_size", v));
         o.put("creation_source", "console").put("primary", b.isDefault()).put("default", b.isDefault())
                 .put("protected", b.isProtected())
-                .put("cpu_used_sec", 0).put("compute_time_seconds", 0).put("active_time_seconds", 0)
+                .put("cpu_used_sec", 0)
+                .put("compute_time_seconds", (long) b.computeTime().computeSeconds())
+                .put("active_time_seconds", (long) b.computeTime().activeSeconds())
                 .put("written_data_bytes", 0).put("data_transfer_bytes", 0)
                 .put("created_at", ts(b.createdAt())).put("updated_at", ts(b.updatedAt()));
         b.expiresAt().ifPresent(v -> o.put("expires_at", ts(v))

@@ -17,7 +17,34 @@ public final class Branches {
                          Optional<Instant> parentTimestamp, Optional<String> timelineId, String currentState,
                          Optional<String> pendingState, Instant stateChangedAt, boolean isDefault, boolean isProtected,
                          String initSource, Optional<Instant> expiresAt, Optional<Instant> lastResetAt,
-                         Optional<Long> logicalSize, Instant createdAt, Instant updatedAt) {}
+                         Optional<Long> logicalSize, Instant createdAt, Instant updatedAt, ComputeTime computeTime) {
+        /** A branch with no compute time yet (new, or where the time is not needed). */
+        public Branch(String id, String projectId, String name, Optional<String> parentId, Optional<String> parentLsn,
+                      Optional<Instant> parentTimestamp, Optional<String> timelineId, String currentState,
+                      Optional<String> pendingState, Instant stateChangedAt, boolean isDefault, boolean isProtected,
+                      String initSource, Optional<Instant> expiresAt, Optional<Instant> lastResetAt,
+                      Optional<Long> logicalSize, Instant createdAt, Instant updatedAt) {
+            this(id, projectId, name, parentId, parentLsn, parentTimestamp, timelineId, currentState, pendingState, stateChangedAt,
+                    isDefault, isProtected, initSource, expiresAt, lastResetAt, logicalSize, createdAt, updatedAt, ComputeTime.NONE);
+        }
+    }
+
+    /**
+     * Time the branch's endpoints were active, including endpoints deleted since and the interval running now
+     * (Neon's {@code active_time_seconds}), and the same in compute-unit seconds ({@code compute_time_seconds}).
+     * Read-only here: the V5 trigger on endpoints accumulates it.
+     */
+    public record ComputeTime(double activeSeconds, double computeSeconds) {
+        public static final ComputeTime NONE = new ComputeTime(0, 0);
+    }
+
+    /** Every column, plus compute time with the intervals of endpoints active right now. */
+    private static final String SELECT = "select branches.*, (select coalesce(sum(greatest(0, extract(epoch from now() - e.started_at))), 0)"
+            + " from endpoints e where e.branch_id = branches.id and e.current_state = 'active' and e.deleted_at is null"
+            + " and e.started_at is not null) as running_seconds,"
+            + " (select coalesce(sum(greatest(0, extract(epoch from now() - e.started_at)) * e.min_cu), 0)"
+            + " from endpoints e where e.branch_id = branches.id and e.current_state = 'active' and e.deleted_at is null"
+            + " and e.started_at is not null) as running_cu_seconds from branches";
 
     public enum SortBy { name, created_at, updated_at }
 
@@ -82,12 +109,12 @@ public final class Branches {
     }
 
     public static Optional<Branch> get(Connection c, String projectId, String id) throws SQLException {
-        return one(c, "select * from branches where project_id = ? and id = ? and deleted_at is null", projectId, id);
+        return one(c, SELECT + " where project_id = ? and id = ? and deleted_at is null", projectId, id);
     }
 
     /** Any branch with this id, in any project or deleted (to tell "not yours" from "not found"). */
     public static Optional<Branch> getAny(Connection c, String id) throws SQLException {
-        try (var ps = c.prepareStatement("select * from branches where id = ? and deleted_at is null")) {
+        try (var ps = c.prepareStatement(SELECT + " where id = ? and deleted_at is null")) {
             ps.setString(1, id);
             try (var rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(map(rs)) : Optional.empty();
@@ -97,7 +124,7 @@ public final class Branches {
 
     /** Also a soft-deleted branch (operation steps may outlive the branch row). */
     public static Optional<Branch> getIncludingDeleted(Connection c, String id) throws SQLException {
-        try (var ps = c.prepareStatement("select * from branches where id = ?")) {
+        try (var ps = c.prepareStatement(SELECT + " where id = ?")) {
             ps.setString(1, id);
             try (var rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(map(rs)) : Optional.empty();
@@ -115,11 +142,11 @@ public final class Branches {
     }
 
     public static Optional<Branch> byName(Connection c, String projectId, String name) throws SQLException {
-        return one(c, "select * from branches where project_id = ? and name = ? and deleted_at is null", projectId, name);
+        return one(c, SELECT + " where project_id = ? and name = ? and deleted_at is null", projectId, name);
     }
 
     public static Optional<Branch> defaultBranch(Connection c, String projectId) throws SQLException {
-        try (var ps = c.prepareStatement("select * from branches where project_id = ? and is_default and deleted_at is null")) {
+        try (var ps = c.prepareStatement(SELECT + " where project_id = ? and is_default and deleted_at is null")) {
             ps.setString(1, projectId);
             try (var rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(map(rs)) : Optional.empty();
@@ -128,7 +155,7 @@ public final class Branches {
     }
 
     public static List<Branch> children(Connection c, String id) throws SQLException {
-        return list(c, "select * from branches where parent_id = ? and deleted_at is null order by seq", id);
+        return list(c, SELECT + " where parent_id = ? and deleted_at is null order by seq", id);
     }
 
     /** Ids of every branch ever created off {@code id}, deleted ones too (their timeline may still be going away). */
@@ -154,7 +181,7 @@ public final class Branches {
     }
 
     public static List<Branch> all(Connection c, String projectId) throws SQLException {
-        return list(c, "select * from branches where project_id = ? and deleted_at is null order by seq", projectId);
+        return list(c, SELECT + " where project_id = ? and deleted_at is null order by seq", projectId);
     }
 
     public static long count(Connection c, String projectId, Optional<String> search) throws SQLException {
@@ -182,7 +209,7 @@ public final class Branches {
             case updated_at -> "updated_at";
         };
         String cast = sortBy == SortBy.name ? "?::text collate \"C\"" : "?::timestamptz";
-        StringBuilder q = new StringBuilder("select * from branches where project_id = ? and deleted_at is null");
+        StringBuilder q = new StringBuilder(SELECT + " where project_id = ? and deleted_at is null");
         List<String> args = new ArrayList<>(List.of(projectId));
         if (search.isPresent()) {
             q.append(" and (strpos(lower(name), lower(?)) > 0 or id = ?)");
@@ -272,6 +299,8 @@ public final class Branches {
                 Sql.optString(rs, "timeline_id"), rs.getString("current_state"), Sql.optString(rs, "pending_state"),
                 Sql.instant(rs, "state_changed_at"), rs.getBoolean("is_default"), rs.getBoolean("protected"),
                 rs.getString("init_source"), Sql.optInstant(rs, "expires_at"), Sql.optInstant(rs, "last_reset_at"),
-                logical, Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"));
+                logical, Sql.instant(rs, "created_at"), Sql.instant(rs, "updated_at"),
+                new ComputeTime(rs.getDouble("active_time_seconds") + rs.getDouble("running_seconds"),
+                        rs.getDouble("compute_time_seconds") + rs.getDouble("running_cu_seconds")));
     }
 }

@@ -25,6 +25,13 @@ public interface BranchStorage {
      */
     void checkBranchPoint(TimelineId parent, BranchPoint point);
 
+    /**
+     * The store LSN a branch point denotes on {@code timeline} (see {@link dev.arbor.storage.PageStore#resolve}).
+     * LSNs in the API are these store LSNs, not PostgreSQL WAL positions.
+     * @throws dev.arbor.storage.StorageException.InvalidLsn outside the history window, after the head, in the future
+     */
+    Lsn resolve(TimelineId timeline, BranchPoint point);
+
     /** Deletes a timeline without children; a timeline that is already gone is fine. */
     void delete(TimelineId timeline);
 

@@ -53,6 +53,12 @@ public final class PageStoreBranchStorage implements BranchStorage {
                 }
             }
         }
+        resolve(parent, point);  // the store's own verdict (the messages above only word it for the API)
+    }
+
+    @Override
+    public Lsn resolve(TimelineId timeline, BranchPoint point) {
+        return store.resolve(timeline, point);
     }
 
     @Override
