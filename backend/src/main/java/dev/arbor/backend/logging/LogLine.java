@@ -35,6 +35,7 @@ final class LogLine {
         for (var e : mdc.entrySet()) field(b, e.getKey(), e.getValue());
         if (kvs != null) {
             for (KeyValuePair kv : kvs) {
+                if (mdc.containsKey(kv.key)) continue;  // e.g. request_id, both in the MDC and passed explicitly
                 if (kv.value instanceof Number || kv.value instanceof Boolean) {
                     b.append(",\"");
                     escape(b, kv.key);
@@ -57,7 +58,7 @@ final class LogLine {
         b.append(Instant.now()).append(' ').append(level).append(" [").append(thread).append("] ")
                 .append(logger.substring(logger.lastIndexOf('.') + 1)).append(" - ").append(Redaction.apply(msg));
         for (var e : mdc.entrySet()) b.append(' ').append(e.getKey()).append('=').append(Redaction.apply(e.getValue()));
-        if (kvs != null) for (KeyValuePair kv : kvs) b.append(' ').append(kv.key).append('=').append(Redaction.apply(String.valueOf(kv.value)));
+        if (kvs != null) for (KeyValuePair kv : kvs) if (!mdc.containsKey(kv.key)) b.append(' ').append(kv.key).append('=').append(Redaction.apply(String.valueOf(kv.value)));
         if (error != null) b.append('\n').append(Redaction.apply(stack(error)).stripTrailing());
         return b.toString();
     }

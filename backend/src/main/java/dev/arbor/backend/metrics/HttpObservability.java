@@ -35,7 +35,7 @@ public final class HttpObservability {
             int status = ctx.response().getStatusCode();
             String method = ctx.request().method().name();
             if (metrics != null) metrics.request(method, template, status, nanos);
-            var event = PROBES.contains(template) && status < 500 ? access.atDebug() : access.atInfo();
+            var event = status >= 500 ? access.atWarn() : PROBES.contains(template) ? access.atDebug() : access.atInfo();
             event.addKeyValue(RequestIds.MDC_KEY, id).addKeyValue("method", method).addKeyValue("path", ctx.request().path())
                     .addKeyValue("route", template).addKeyValue("status", status)
                     .addKeyValue("duration_ms", Math.round(nanos / 1e4) / 100.0).log("http request");

@@ -5,6 +5,8 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -19,6 +21,7 @@ import java.util.function.BooleanSupplier;
  * its own listener when one is configured (then also with the probes, and absent from the API port).
  */
 public final class Observability implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Observability.class);
     private final HttpServer metricsServer;
     private final int metricsPort;
 
@@ -41,6 +44,7 @@ public final class Observability implements AutoCloseable {
         ProbeRoutes.mount(own, readiness, metrics);
         HttpServer server = vertx.createHttpServer(new HttpServerOptions().setHost(metricsHost).setPort(metricsPort)).requestHandler(own);
         int port = server.listen().await().actualPort();
+        log.info("metrics on http://{}:{}/metrics (not on the API port)", metricsHost, port);
         return new Observability(server, port);
     }
 

@@ -58,6 +58,11 @@ class JsonLogTest {
         });
         assertThat(out).hasSize(2);
         assertThat(out.get(0).getString("request_id")).isEqualTo("req-42");
+        List<String> raw = new CopyOnWriteArrayList<>();
+        try (AutoCloseable tap = LogOutput.tap(raw::add)) {
+            RequestIds.bind("req-43", () -> log.atInfo().addKeyValue(RequestIds.MDC_KEY, "req-43").log("both")).run();
+        }
+        assertThat(raw).singleElement().satisfies(l -> assertThat(l.split("\"request_id\"", -1)).as(l).hasSize(2));
         assertThat(out.get(1).containsKey("request_id")).isFalse();
         assertThat(MDC.get(RequestIds.MDC_KEY)).isNull();
     }
