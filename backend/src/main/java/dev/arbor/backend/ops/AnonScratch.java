@@ -2,12 +2,18 @@ package dev.arbor.backend.ops;
 
 import dev.arbor.backend.meta.AnonymizedBranches;
 import dev.arbor.backend.meta.AnonymizedBranches.Scratch;
+import dev.arbor.backend.meta.Branches.Branch;
+import dev.arbor.backend.meta.Databases;
 import dev.arbor.backend.meta.Db;
+import dev.arbor.backend.meta.Projects;
+import dev.arbor.backend.meta.Roles;
 import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.TimelineId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.List;
 import java.util.Map;
 
@@ -68,6 +74,17 @@ public final class AnonScratch {
         }
         if (n > 0) log.info("released {} private endpoint(s)/scratch timeline(s) left by an interrupted anonymization", n);
         return n;
+    }
+
+    /**
+     * A private read_write endpoint on {@code timeline} with {@code b}'s databases and roles, without passwords
+     * (the job and the rules check connect as the superuser). Never suspends.
+     */
+    static EndpointSpec privateSpec(Connection c, Branch b, TimelineId timeline, String endpointId) throws SQLException {
+        int pg = Projects.get(c, b.projectId()).map(Projects.Project::pgVersion).orElse(15);
+        var roles = Roles.byBranch(c, b.id()).stream().map(r -> new EndpointSpec.RoleSpec(r.name(), null, r.noLogin())).toList();
+        var dbs = Databases.byBranch(c, b.id()).stream().map(d -> new EndpointSpec.DatabaseSpec(d.name(), d.ownerName())).toList();
+        return new EndpointSpec(b.projectId(), endpointId, b.id(), timeline, "read_write", pg, 0.25, 0.25, -1, Map.of(), roles, dbs);
     }
 
     /** {@link ComputeControl#delete} needs only the endpoint's id. */

@@ -13,8 +13,6 @@ import dev.arbor.backend.meta.Databases;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.MaskingRules;
 import dev.arbor.backend.meta.Operation;
-import dev.arbor.backend.meta.Projects;
-import dev.arbor.backend.meta.Roles;
 import dev.arbor.backend.meta.Secrets;
 import dev.arbor.storage.TimelineId;
 import io.vertx.core.json.JsonArray;
@@ -25,7 +23,6 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The anonymize_branch step: re-derives an anonymized branch from the current head of its source branch.
@@ -51,8 +48,7 @@ final class AnonymizeStep {
         this.scratch = new AnonScratch(db, storage, compute);
     }
 
-    private record Plan(Branch target, Branch source, List<MaskingRule> rules, MaskingKey key, List<String> databases,
-                        int pgVersion) {}
+    private record Plan(Branch target, Branch source, List<MaskingRule> rules, MaskingKey key, List<String> databases) {}
 
     StepResult run(Operation op) throws Exception {
         if (!compute.available()) throw new PermanentFailure(NoCompute.REASON + "; anonymization needs compute");
@@ -68,8 +64,8 @@ final class AnonymizeStep {
         try {
             TimelineId scratchTl = scratch.createTimeline(srcId, op.projectId(), new TimelineId(plan.source().timelineId().get()));
             scratch.register(dstId);
-            EndpointSpec src = spec(plan, plan.source(), scratchTl, srcId);
-            EndpointSpec dst = spec(plan, plan.target(), new TimelineId(plan.target().timelineId().get()), dstId);
+            EndpointSpec src = spec(plan.source(), scratchTl, srcId);
+            EndpointSpec dst = spec(plan.target(), new TimelineId(plan.target().timelineId().get()), dstId);
             JsonArray results = new JsonArray();
             compute.withSuperuser(src, dst, (source, target) -> {
                 for (String database : plan.databases()) {
@@ -125,17 +121,11 @@ final class AnonymizeStep {
                 Base64.getEncoder().encodeToString(MaskingKey.generate().secret())));
         MaskingKey key = MaskingKey.of(Base64.getDecoder().decode(secrets.decrypt(enc)));
         List<String> dbs = Databases.byBranch(c, branchId).stream().map(Databases.Database::name).toList();
-        int pg = Projects.get(c, target.projectId()).map(Projects.Project::pgVersion).orElse(15);
-        return new Plan(target, source, rules, key, dbs, pg);
+        return new Plan(target, source, rules, key, dbs);
     }
 
-    /** A private endpoint spec without passwords (the job connects as the superuser). */
-    private EndpointSpec spec(Plan plan, Branch b, TimelineId tl, String endpointId) {
-        List<EndpointSpec.RoleSpec> roles = db.tx(c -> Roles.byBranch(c, b.id()).stream()
-                .map(r -> new EndpointSpec.RoleSpec(r.name(), null, r.noLogin())).toList());
-        List<EndpointSpec.DatabaseSpec> dbs = db.tx(c -> Databases.byBranch(c, b.id()).stream()
-                .map(d -> new EndpointSpec.DatabaseSpec(d.name(), d.ownerName())).toList());
-        return new EndpointSpec(b.projectId(), endpointId, b.id(), tl, "read_write", plan.pgVersion(), 0.25, 0.25, -1, Map.of(), roles, dbs);
+    private EndpointSpec spec(Branch b, TimelineId tl, String endpointId) {
+        return db.tx(c -> AnonScratch.privateSpec(c, b, tl, endpointId));
     }
 
     private void setState(String branchId, State state, String message, JsonObject lastRun) {

@@ -10,8 +10,6 @@ import dev.arbor.backend.meta.Branches;
 import dev.arbor.backend.meta.Branches.Branch;
 import dev.arbor.backend.meta.Databases;
 import dev.arbor.backend.meta.Db;
-import dev.arbor.backend.meta.Projects;
-import dev.arbor.backend.meta.Roles;
 import dev.arbor.storage.TimelineId;
 
 import java.security.SecureRandom;
@@ -19,7 +17,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -57,21 +54,15 @@ public final class MaskingRulesCheck {
 
     public Result check(String projectId, String sourceBranchId, List<MaskingRule> rules) throws Exception {
         if (rules.isEmpty()) return new Result.Valid();
-        record Source(Branch branch, List<String> databases, EndpointSpec spec) {}
+        record Source(Branch branch, List<String> databases) {}
         String endpointId = "anon-check-" + HexFormat.of().formatHex(bytes());
         Source src;
         try {
-          src = db.tx(c -> {
-            Branch b = Branches.get(c, projectId, sourceBranchId).orElse(null);
-            if (b == null) throw new SourceGone();
-            if (b.timelineId().isEmpty()) return null;
-            List<String> dbs = Databases.byBranch(c, b.id()).stream().map(Databases.Database::name).toList();
-            var roles = Roles.byBranch(c, b.id()).stream().map(r -> new EndpointSpec.RoleSpec(r.name(), null, r.noLogin())).toList();
-            var dbSpecs = Databases.byBranch(c, b.id()).stream().map(d -> new EndpointSpec.DatabaseSpec(d.name(), d.ownerName())).toList();
-            int pg = Projects.get(c, projectId).map(Projects.Project::pgVersion).orElse(15);
-            return new Source(b, dbs, new EndpointSpec(projectId, endpointId, b.id(), new TimelineId(b.timelineId().get()),
-                    "read_write", pg, 0.25, 0.25, -1, Map.of(), roles, dbSpecs));
-          });
+            src = db.tx(c -> {
+                Branch b = Branches.get(c, projectId, sourceBranchId).orElseThrow(SourceGone::new);
+                if (b.timelineId().isEmpty()) return null;
+                return new Source(b, Databases.byBranch(c, b.id()).stream().map(Databases.Database::name).toList());
+            });
         } catch (SourceGone e) {
             return new Result.Invalid(List.of(new Problem(Kind.UNKNOWN_OBJECT, "source branch " + sourceBranchId + " no longer exists")));
         }
@@ -93,8 +84,8 @@ public final class MaskingRulesCheck {
                     + " compute; this server runs without compute");
         }
         try {
-            TimelineId tl = scratch.createTimeline(endpointId, projectId, src.spec().timeline());
-            EndpointSpec spec = withTimeline(src.spec(), tl);
+            TimelineId tl = scratch.createTimeline(endpointId, projectId, new TimelineId(src.branch().timelineId().get()));
+            EndpointSpec spec = db.tx(c -> AnonScratch.privateSpec(c, src.branch(), tl, endpointId));
             // one private endpoint serves as both sides: the check only reads
             compute.withSuperuser(spec, spec, (source, unused) -> {
                 for (String database : databases) {
@@ -119,10 +110,5 @@ public final class MaskingRulesCheck {
         byte[] b = new byte[6];
         RANDOM.nextBytes(b);
         return b;
-    }
-
-    private static EndpointSpec withTimeline(EndpointSpec s, TimelineId tl) {
-        return new EndpointSpec(s.projectId(), s.endpointId(), s.branchId(), tl, s.type(), s.pgVersion(), s.minCu(), s.maxCu(),
-                s.suspendTimeoutSeconds(), s.pgSettings(), s.roles(), s.databases());
     }
 }
