@@ -33,9 +33,9 @@ public final class PluginServer {
      */
     public static PluginServer start(BindableService provider, X509Certificate clientCert, Runnable exit)
             throws IOException {
-        // Key generation and netty's class initialisation each take ~100 ms: overlap them on the two cores.
+        // Loading (or generating) the key and netty's class initialisation overlap on the two cores.
         java.util.concurrent.CompletableFuture<AutoMtls> pending = clientCert == null ? null
-                : java.util.concurrent.CompletableFuture.supplyAsync(AutoMtls::generate,
+                : java.util.concurrent.CompletableFuture.supplyAsync(() -> CertCache.cachedOrGenerate(System.getenv()),
                         r -> Thread.ofPlatform().daemon().start(r));
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .channelType(NioServerSocketChannel.class)

@@ -3,6 +3,7 @@ package dev.arbor.provider.tools;
 import com.google.protobuf.ByteString;
 import com.sun.net.httpserver.HttpServer;
 import dev.arbor.provider.plugin.AutoMtls;
+import dev.arbor.provider.plugin.CertCache;
 import dev.arbor.provider.proto.goplugin.GRPCControllerGrpc;
 import dev.arbor.provider.proto.goplugin.GoPlugin;
 import dev.arbor.provider.proto.tfplugin6.ProviderGrpc;
@@ -22,6 +23,8 @@ import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
@@ -63,6 +66,10 @@ public final class AotTraining {
         pb.environment().put("TF_PLUGIN_MAGIC_COOKIE", "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2");
         pb.environment().put("PLUGIN_PROTOCOL_VERSIONS", "5,6");
         pb.environment().put("PLUGIN_CLIENT_CERT", client.pem());
+        // Launches mostly load the AutoMTLS pair that an earlier launch cached: train that path.
+        Path runtime = Files.createTempDirectory("arbor-aot-runtime-");
+        CertCache.store(runtime.resolve(CertCache.FILE), AutoMtls.generate());
+        pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         pb.environment().put(ArborProvider.ENV_API_URL, "http://127.0.0.1:" + http.getAddress().getPort());
         Process child = pb.start();
         String line = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8)).readLine();
