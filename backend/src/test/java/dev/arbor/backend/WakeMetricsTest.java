@@ -1,5 +1,6 @@
 package dev.arbor.backend;
 
+import dev.arbor.backend.logging.LogOutput;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -8,7 +9,9 @@ import org.junit.jupiter.api.Test;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import static dev.arbor.backend.TestServer.ok;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -37,7 +40,14 @@ class WakeMetricsTest {
 
     @Test
     void wakeUpThroughTheProxyMovesWakeCountersAndFuseHistograms() throws Exception {
-        JsonObject p = s.createProject("wake");
+        List<String> lines = new CopyOnWriteArrayList<>();
+        JsonObject p;
+        try (AutoCloseable tap = LogOutput.tap(lines::add)) {
+            p = s.createProject("wake");  // its operations start the endpoint: compute logs the mount and postgres start
+        }
+        // every line an operation writes carries its id
+        assertThat(lines.stream().map(JsonObject::new).filter(j -> j.getString("thread").startsWith("op-")).toList())
+                .isNotEmpty().allSatisfy(j -> assertThat(j.getString("operation_id")).as(j.encode()).matches("[0-9a-f-]{36}"));
         String pid = p.getJsonObject("project").getString("id");
         String ep = p.getJsonArray("endpoints").getJsonObject(0).getString("id");
         String uri = p.getJsonArray("connection_uris").getJsonObject(0).getString("connection_uri");

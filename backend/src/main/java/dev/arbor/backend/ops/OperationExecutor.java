@@ -51,10 +51,13 @@ public final class OperationExecutor implements AutoCloseable {
 
     /** At shutdown a step's database call fails by interruption; the operation resumes at the next start. */
     private void runQuietlyAtShutdown(Operation op) {
+        org.slf4j.MDC.put("operation_id", op.id().toString());  // on every log line written while it runs
         try {
             runOne(op);
         } catch (RuntimeException e) {
             if (!closed) throw e;
+        } finally {
+            org.slf4j.MDC.remove("operation_id");
         }
     }
 
