@@ -3,7 +3,10 @@ package dev.arbor.storage;
 import dev.arbor.storage.fs.ReadOnlyView;
 import dev.arbor.storage.fs.TimelineTree;
 import dev.arbor.storage.layer.IoUtil;
+import dev.arbor.storage.layer.LayerFile;
 import dev.arbor.storage.layer.Manifest;
+import dev.arbor.storage.remote.RemoteLayerConfig;
+import dev.arbor.storage.remote.RemoteLayers;
 import dev.arbor.storage.timeline.StoreContext;
 import dev.arbor.storage.timeline.Timeline;
 
@@ -45,12 +48,16 @@ public final class PageStore implements AutoCloseable {
     private final LongAdder compactions = new LongAdder(), images = new LongAdder();
     private volatile boolean closed;
     private final Context ctx = new Context();
+    private final RemoteLayers remote;  // null: local disk only, exactly the embedded behaviour
 
     private final class Context implements StoreContext {
         @Override public long nextLsn() { return lsn.incrementAndGet(); }
         @Override public long currentLsn() { return lsn.get(); }
         @Override public StoreConfig config() { return config; }
         @Override public long nowMillis() { return config.clock().millis(); }
+        @Override public void manifestWritten(Timeline t, Manifest m) {
+            if (remote != null) remote.manifestWritten(t.id(), t.dir(), m);
+        }
         @Override public void flushSoon(Timeline t) {
             if (background != null && !t.isDeleted() && t.frozenCount() <= 2) {  // else: backpressure, flush on the writer
                 try {
@@ -67,10 +74,11 @@ public final class PageStore implements AutoCloseable {
         }
     }
 
-    private PageStore(Path dir, StoreConfig config) {
+    private PageStore(Path dir, StoreConfig config, RemoteLayerConfig remoteConfig) {
         this.dir = dir;
         this.timelinesDir = dir.resolve("timelines");
         this.config = config;
+        this.remote = remoteConfig == null ? null : new RemoteLayers(remoteConfig, timelinesDir, this::localLayers);
         this.background = config.background() == null ? null : Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "pagestore-background");
             t.setDaemon(true);
@@ -80,8 +88,23 @@ public final class PageStore implements AutoCloseable {
 
     /** Opens (creating if needed) the store in {@code dir} and recovers every timeline. */
     public static PageStore open(Path dir, StoreConfig config) {
-        PageStore s = new PageStore(dir, config == null ? StoreConfig.defaults() : config);
+        return open(dir, config, null);
+    }
+
+    /**
+     * Opens the store with remote layer storage ({@code remote} null = local only): timelines in the bucket
+     * that are not on local disk are downloaded (verified) first, so an empty directory serves any timeline
+     * in the bucket. Layer files and manifests are uploaded after they are durable locally; local layer files
+     * become a cache bounded by {@link RemoteLayerConfig#localCacheBytes()}.
+     */
+    public static PageStore open(Path dir, StoreConfig config, RemoteLayerConfig remote) {
+        PageStore s = new PageStore(dir, config == null ? StoreConfig.defaults() : config, remote);
         s.recover();
+        if (s.remote != null) {
+            Map<TimelineId, Path> dirs = new HashMap<>();
+            for (Timeline t : s.timelines.values()) if (!t.isBroken()) dirs.put(t.id(), t.dir());
+            s.remote.start(dirs);
+        }
         if (s.background != null) {
             long ms = Math.max(1, s.config.background().toMillis());
             s.background.scheduleWithFixedDelay(s::backgroundRound, ms, ms, TimeUnit.MILLISECONDS);
@@ -97,6 +120,7 @@ public final class PageStore implements AutoCloseable {
         } catch (IOException e) {
             throw IoUtil.io("mkdir " + timelinesDir, e);
         }
+        Map<TimelineId, String> downloadFailures = remote == null ? Map.of() : remote.hydrate();
         Map<TimelineId, Manifest> manifests = new HashMap<>();
         long high = 0;
         try (Stream<Path> s = Files.list(timelinesDir)) {
@@ -110,6 +134,10 @@ public final class PageStore implements AutoCloseable {
                 }
                 if (!Manifest.exists(d)) {  // never finished being created, or half deleted
                     IoUtil.deleteTree(d);
+                    continue;
+                }
+                if (downloadFailures.containsKey(id)) {  // never served: its objects in the bucket are damaged
+                    timelines.put(id, Timeline.broken(ctx, d, id, null, downloadFailures.get(id)));
                     continue;
                 }
                 try {
@@ -257,6 +285,7 @@ public final class PageStore implements AutoCloseable {
             IoUtil.fsyncDir(timelinesDir);
             timelines.remove(id);
             deletedIds.add(id);
+            if (remote != null) remote.timelineDeleted(id);
         } finally {
             treeLock.unlock();
         }
@@ -412,6 +441,29 @@ public final class PageStore implements AutoCloseable {
 
     public Path directory() { return dir; }
 
+    /** Remote layer storage, or null when the store is local only. */
+    public RemoteLayers remote() { return remote; }
+
+    /**
+     * Makes the timeline's writes so far durable in remote storage: freezes and flushes the open layer to a
+     * delta layer, then waits until it and its manifest are uploaded.
+     * @throws IllegalStateException without remote storage
+     */
+    public void flushToRemote(TimelineId id, Duration timeout) {
+        checkOpen();
+        if (remote == null) throw new IllegalStateException("page store " + dir + " has no remote storage");
+        Timeline t = timeline(id);
+        t.freeze();
+        t.flushFrozen();
+        remote.awaitUploads(timeout);
+    }
+
+    private Iterable<LayerFile> localLayers() {
+        List<LayerFile> all = new ArrayList<>();
+        for (Timeline t : timelines.values()) if (!t.isBroken() && !t.isDeleted()) all.addAll(t.layers());
+        return all;
+    }
+
     public StoreConfig config() { return config; }
 
     /** The highest LSN handed out. */
@@ -452,6 +504,7 @@ public final class PageStore implements AutoCloseable {
         if (closed) return;
         closed = true;
         stopBackground(false);
+        if (remote != null) remote.close();  // drains uploads first (bounded wait)
         treeLock.lock();
         try {
             for (Timeline t : timelines.values()) if (!t.isBroken()) t.close();
@@ -480,6 +533,7 @@ public final class PageStore implements AutoCloseable {
     public void crashForTesting(Random random) {
         closed = true;
         stopBackground(true);
+        if (remote != null) remote.close(Duration.ZERO);
         for (Timeline t : timelines.values()) if (!t.isBroken()) t.crash(random);
     }
 }

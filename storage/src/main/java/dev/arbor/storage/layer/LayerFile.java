@@ -49,6 +49,11 @@ public final class LayerFile {
     private final long fileSize;
     private volatile FileChannel ch;
     private volatile boolean retired;
+    /** Remote layer cache: set when the local file was evicted; brings it back (verified) on the next read. */
+    public interface Fetcher { void fetch(LayerFile layer); }
+    private volatile Fetcher fetcher;
+    private volatile boolean evicted;
+    private long lastUse;  // racy on purpose: an LRU hint, not state
 
     private LayerFile(Path path, Kind kind, long startLsn, long endLsn, long[] keys, long[] lsns, long[] offsets,
                       int[] lens, long[] sampleMillis, long[] sampleLsns, long fileSize, FileChannel ch) {
@@ -196,9 +201,15 @@ public final class LayerFile {
                 try {
                     buf.clear();
                     IoUtil.readFully(c, buf, offsets[i]);
+                    lastUse = System.nanoTime();
                     break;
                 } catch (ClosedChannelException e) {
                     if (retired) throw new Retired();
+                    if (evicted) {  // a cache miss is not a failed attempt
+                        restore(c);
+                        attempt--;
+                        continue;
+                    }
                     if (attempt >= 3) throw new StorageException("layer " + path + " is closed", e);
                     reopen(c);
                 }
@@ -245,9 +256,43 @@ public final class LayerFile {
     }
 
     private synchronized void reopen(FileChannel closed) throws IOException {
-        if (ch != closed || retired) return;
+        if (ch != closed || retired || evicted) return;
         ch = FileChannel.open(path, StandardOpenOption.READ);
     }
+
+    /**
+     * Drops the local file (the remote copy stays authoritative); the next read downloads it again through
+     * {@code f}. False if retired or already evicted. The in-memory index stays, so lookups that miss the
+     * layer cost no download.
+     */
+    public synchronized boolean evict(Fetcher f) {
+        if (retired || evicted) return false;
+        fetcher = f;
+        evicted = true;
+        closeQuietly(ch);
+        try {
+            java.nio.file.Files.deleteIfExists(path);
+        } catch (IOException e) {
+            throw IoUtil.io("eviction of " + path, e);
+        }
+        return true;
+    }
+
+    private synchronized void restore(FileChannel closed) throws IOException {
+        if (ch != closed || retired || !evicted) return;
+        fetcher.fetch(this);  // downloads and verifies into path, or throws Corruption
+        ch = FileChannel.open(path, StandardOpenOption.READ);
+        evicted = false;
+        lastUse = System.nanoTime();
+    }
+
+    /** Whether the local file was evicted (the layer is then only in remote storage). */
+    public boolean isEvicted() { return evicted; }
+
+    public boolean isRetired() { return retired; }
+
+    /** {@link System#nanoTime()} of the last read, 0 if never read. */
+    public long lastUse() { return lastUse; }
 
     /** Takes the layer out of service; readers racing with this retry against the new layer map. */
     public void retire() {

@@ -33,6 +33,11 @@ public record Manifest(TimelineId id, TimelineId ancestor, long ancestorLsn, lon
     }
 
     public void write(Path timelineDir) {
+        IoUtil.writeAtomically(timelineDir.resolve(FILE), ByteBuffer.wrap(encode()));
+    }
+
+    /** The file's bytes: [length][body][crc32c]. */
+    public byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeLong(MAGIC);
@@ -59,8 +64,8 @@ public record Manifest(TimelineId id, TimelineId ancestor, long ancestorLsn, lon
         CRC32C crc = new CRC32C();
         crc.update(body);
         ByteBuffer buf = ByteBuffer.allocate(8 + body.length);
-        buf.putInt(body.length).put(body).putInt((int) crc.getValue()).flip();
-        IoUtil.writeAtomically(timelineDir.resolve(FILE), buf);
+        buf.putInt(body.length).put(body).putInt((int) crc.getValue());
+        return buf.array();
     }
 
     public static boolean exists(Path timelineDir) {
@@ -78,6 +83,11 @@ public record Manifest(TimelineId id, TimelineId ancestor, long ancestorLsn, lon
         } catch (IOException e) {
             throw IoUtil.io("read of " + file, e);
         }
+        return decode(all, file.toString());
+    }
+
+    /** Parses and checks a manifest's bytes; {@code file} names it in errors. @throws StorageException.Corruption */
+    public static Manifest decode(byte[] all, String file) {
         if (all.length < 8) throw new StorageException.Corruption("manifest " + file + " is truncated (" + all.length + " bytes)");
         ByteBuffer buf = ByteBuffer.wrap(all);
         int len = buf.getInt();

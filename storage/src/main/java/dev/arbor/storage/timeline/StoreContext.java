@@ -16,4 +16,7 @@ public interface StoreContext {
     void flushSoon(Timeline t);
 
     long nowMillis();
+
+    /** The manifest of {@code t} was durably replaced (remote storage uploads it after the layers it names). */
+    default void manifestWritten(Timeline t, dev.arbor.storage.layer.Manifest m) {}
 }

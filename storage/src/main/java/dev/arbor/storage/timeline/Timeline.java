@@ -340,8 +340,10 @@ public final class Timeline {
 
     private void persist(List<LayerFile> layers, Timeline ancestor, long ancestorLsn, long floor, long floorMillis, long flushed) {
         List<Manifest.LayerRef> refs = layers.stream().map(l -> new Manifest.LayerRef(l.name(), l.fileSize())).toList();
-        new Manifest(id, ancestor == null ? null : ancestor.id, ancestor == null ? 0 : ancestorLsn, createdAtMillis,
-                historyWindowMillis, floor, floorMillis, flushed, head, ctx.currentLsn(), written.get(), refs).write(dir);
+        Manifest m = new Manifest(id, ancestor == null ? null : ancestor.id, ancestor == null ? 0 : ancestorLsn, createdAtMillis,
+                historyWindowMillis, floor, floorMillis, flushed, head, ctx.currentLsn(), written.get(), refs);
+        m.write(dir);
+        ctx.manifestWritten(this, m);
     }
 
     public void setHistoryWindow(long millis) {
@@ -700,6 +702,9 @@ public final class Timeline {
     }
 
     public int layerCount() { return state.layers.size(); }
+
+    /** The current layer files, newest first (remote storage evicts from these). */
+    public List<LayerFile> layers() { return state.layers; }
 
     public List<String> layerNames() { return state.layers.stream().map(LayerFile::name).toList(); }
 

@@ -1,0 +1,373 @@
+package dev.arbor.storage.remote;
+
+import dev.arbor.storage.StorageException;
+import dev.arbor.storage.TimelineId;
+import dev.arbor.storage.layer.IoUtil;
+import dev.arbor.storage.layer.LayerFile;
+import dev.arbor.storage.layer.Manifest;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.*;
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.function.Supplier;
+
+/**
+ * A page store's side of remote layer storage: uploads, downloads on a cache miss, eviction.
+ * <ul>
+ *   <li>Uploads run on one thread in manifest order: each manifest's new layers first, then the manifest,
+ *       then removal of the layers it no longer names. So the bucket never holds a manifest naming a
+ *       missing layer, and a failed upload is retried (with backoff) before anything behind it.</li>
+ *   <li>Every download is verified (manifest CRC; layer header, index and every record's CRC) in a tmp
+ *       file before it is renamed into place: a damaged object is reported, never served.</li>
+ *   <li>Eviction closes and deletes the least recently read uploaded layers while the local layer bytes
+ *       exceed the bound; a layer not yet uploaded is never evicted.</li>
+ * </ul>
+ * Bucket layout mirrors the local one: {@code timelines/<id>/manifest}, {@code timelines/<id>/<layer>}.
+ */
+public final class RemoteLayers implements AutoCloseable {
+    static final String ROOT = "timelines/";
+
+    private final RemoteStorage remote;
+    private final long cacheBytes;
+    private final Path timelinesDir;
+    private final Supplier<Iterable<LayerFile>> localLayers;
+    /** Keys known to be in the bucket (layers only). */
+    private final Set<String> uploaded = ConcurrentHashMap.newKeySet();
+    /** Per timeline: layer names the bucket holds, to delete those a newer manifest dropped. */
+    private final Map<TimelineId, Set<String>> remoteNames = new ConcurrentHashMap<>();
+    private final LinkedBlockingDeque<Task> queue = new LinkedBlockingDeque<>();
+    private final Object idle = new Object();
+    private int pending;  // guarded by idle
+    private volatile String lastError;
+    private volatile boolean closed;
+    private final Thread uploader;
+    private final LayerFile.Fetcher fetcher = this::fetch;
+
+    private sealed interface Task {}
+    private record UploadManifest(TimelineId id, Path dir, Manifest manifest, byte[] bytes) implements Task {}
+    private record DeleteTimeline(TimelineId id) implements Task {}
+    private record Evict() implements Task {}
+
+    public RemoteLayers(RemoteLayerConfig config, Path timelinesDir, Supplier<Iterable<LayerFile>> localLayers) {
+        this.remote = config.storage();
+        this.cacheBytes = config.localCacheBytes();
+        this.timelinesDir = timelinesDir;
+        this.localLayers = localLayers;
+        this.uploader = Thread.ofPlatform().name("pagestore-upload").daemon().unstarted(this::run);
+    }
+
+    public RemoteStorage storage() { return remote; }
+
+    static String key(TimelineId id, String name) { return ROOT + id.value() + "/" + name; }
+
+    // ---------------------------------------------------------------- open: bring the bucket's timelines here
+
+    /**
+     * Before recovery: every timeline in the bucket that has no local manifest is downloaded (layers first,
+     * verified, then its manifest), and layers missing under a local manifest (evicted before a restart) are
+     * downloaded again. Returns timelines whose objects failed verification, with the reason; their
+     * manifest is put in place so recovery reports them as damaged instead of forgetting them.
+     */
+    public Map<TimelineId, String> hydrate() {
+        Map<TimelineId, String> damaged = new HashMap<>();
+        Map<TimelineId, Set<String>> byTimeline = new HashMap<>();
+        for (String k : remote.list(ROOT)) {
+            String[] parts = k.substring(ROOT.length()).split("/", 2);
+            if (parts.length != 2) continue;
+            TimelineId id;
+            try {
+                id = new TimelineId(parts[0]);
+            } catch (IllegalArgumentException e) {
+                continue;  // not ours
+            }
+            byTimeline.computeIfAbsent(id, x -> new HashSet<>()).add(parts[1]);
+        }
+        for (var e : byTimeline.entrySet()) {
+            TimelineId id = e.getKey();
+            Set<String> names = e.getValue();
+            boolean hasManifest = names.remove(Manifest.FILE);
+            names.removeIf(n -> n.endsWith(".tmp"));
+            for (String n : names) uploaded.add(key(id, n));
+            remoteNames.put(id, ConcurrentHashMap.newKeySet());
+            remoteNames.get(id).addAll(names);
+            Path dir = timelinesDir.resolve(id.value());
+            try {
+                Files.createDirectories(dir);
+                Manifest m;
+                byte[] manifestBytes = null;
+                if (Manifest.exists(dir)) {
+                    m = Manifest.read(dir);  // local is newer or equal: it is written before it is uploaded
+                } else {
+                    if (!hasManifest) continue;  // layers of an unfinished upload or delete
+                    Path tmp = dir.resolve("manifest.download.tmp");
+                    remote.get(key(id, Manifest.FILE), tmp);
+                    manifestBytes = Files.readAllBytes(tmp);
+                    Files.delete(tmp);
+                    m = Manifest.decode(manifestBytes, key(id, Manifest.FILE));
+                }
+                for (Manifest.LayerRef ref : m.layers()) {
+                    Path p = dir.resolve(ref.name());
+                    if (!Files.exists(p)) download(id, p, ref.size());
+                }
+                if (manifestBytes != null) IoUtil.writeAtomically(dir.resolve(Manifest.FILE), java.nio.ByteBuffer.wrap(manifestBytes));
+            } catch (StorageException.Corruption | StorageException.NotFound x) {
+                damaged.put(id, x.getMessage());
+                keepDamaged(id, dir);
+            } catch (IOException x) {
+                throw IoUtil.io("download of timeline " + id + " from " + remote.describe(), x);
+            }
+        }
+        IoUtil.fsyncDir(timelinesDir);
+        return damaged;
+    }
+
+    /** A timeline whose download failed stays listed (as damaged): a placeholder manifest naming no layers. */
+    private void keepDamaged(TimelineId id, Path dir) {
+        if (Manifest.exists(dir)) return;
+        new Manifest(id, null, 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of()).write(dir);
+    }
+
+    /** Downloads a layer into {@code target}: tmp file, full verification, fsync, rename. @throws StorageException.Corruption */
+    private void download(TimelineId id, Path target, long size) {
+        String key = key(id, target.getFileName().toString());
+        Path tmp = target.resolveSibling(target.getFileName() + ".download.tmp");
+        try {
+            remote.get(key, tmp);
+            LayerFile check;
+            try {
+                check = LayerFile.open(tmp, id, size);
+            } catch (StorageException.Corruption e) {
+                throw new StorageException.Corruption("object " + key + " in " + remote.describe() + " is damaged: " + e.getMessage(), e);
+            }
+            try {
+                check.verifyAll();
+            } catch (StorageException.Corruption e) {
+                throw new StorageException.Corruption("object " + key + " in " + remote.describe() + " is damaged: " + e.getMessage(), e);
+            } finally {
+                check.close();
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            IoUtil.fsyncDir(target.getParent());
+        } catch (IOException e) {
+            throw IoUtil.io("download of " + key, e);
+        } finally {
+            try { Files.deleteIfExists(tmp); } catch (IOException ignored) { }
+        }
+    }
+
+    /** Cache miss of an evicted layer: download and verify it again. */
+    private void fetch(LayerFile l) {
+        Path p = l.path();
+        TimelineId id = new TimelineId(p.getParent().getFileName().toString());
+        download(id, p, l.fileSize());
+        enqueue(new Evict());  // the download may have pushed the cache over its bound
+    }
+
+    /** After recovery: re-uploads what a crash may have left behind and starts the upload thread. */
+    public void start(Map<TimelineId, Path> dirs) {
+        for (var e : dirs.entrySet()) {
+            if (!Manifest.exists(e.getValue())) continue;
+            try {
+                Manifest m = Manifest.read(e.getValue());
+                manifestWritten(e.getKey(), e.getValue(), m);
+            } catch (StorageException ignored) {
+                // damaged locally: nothing trustworthy to upload
+            }
+        }
+        enqueue(new Evict());
+        uploader.start();
+    }
+
+    // ---------------------------------------------------------------- uploads
+
+    /** Called after the manifest was durably written locally (under the timeline's layer lock, so in order). */
+    public void manifestWritten(TimelineId id, Path dir, Manifest m) {
+        enqueue(new UploadManifest(id, dir, m, m.encode()));
+    }
+
+    /** The timeline's directory is gone locally: remove its manifest first, then its layers. */
+    public void timelineDeleted(TimelineId id) {
+        enqueue(new DeleteTimeline(id));
+    }
+
+    private void enqueue(Task t) {
+        synchronized (idle) {
+            pending++;
+        }
+        queue.add(t);
+    }
+
+    /**
+     * Waits until everything written so far is in the bucket.
+     * @throws StorageException if that takes longer than {@code timeout} (with the last upload error)
+     */
+    public void awaitUploads(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (pending > 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw new StorageException(pending + " uploads to " + remote.describe() + " still pending after " + timeout
+                            + (lastError == null ? "" : "; last error: " + lastError));
+                try {
+                    idle.wait(Math.max(1, left / 1_000_000));
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new StorageException("interrupted while waiting for uploads");
+                }
+            }
+        }
+    }
+
+    /** Uploads not yet done (manifests, deletions, eviction rounds). */
+    public int pendingUploads() {
+        synchronized (idle) {
+            return pending;
+        }
+    }
+
+    /** The last upload failure (retried), or null. */
+    public String lastError() { return lastError; }
+
+    public boolean isUploaded(TimelineId id, String layerName) { return uploaded.contains(key(id, layerName)); }
+
+    private void run() {
+        long backoff = 100;
+        while (!closed) {
+            Task t;
+            try {
+                t = queue.take();
+            } catch (InterruptedException e) {
+                return;
+            }
+            while (true) {
+                try {
+                    execute(t);
+                    lastError = null;
+                    backoff = 100;
+                    break;
+                } catch (RuntimeException e) {
+                    lastError = e.getMessage();
+                    System.err.println("pagestore: remote storage task failed, retrying in " + backoff + " ms: " + e.getMessage());
+                    try {
+                        Thread.sleep(backoff);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                    backoff = Math.min(backoff * 2, 30_000);
+                    if (closed) return;
+                }
+            }
+            synchronized (idle) {
+                pending--;
+                idle.notifyAll();
+            }
+        }
+    }
+
+    private void execute(Task t) {
+        switch (t) {
+            case UploadManifest u -> upload(u);
+            case DeleteTimeline d -> deleteRemote(d.id());
+            case Evict e -> evictToBound();
+        }
+    }
+
+    private void upload(UploadManifest u) {
+        for (Manifest.LayerRef ref : u.manifest().layers()) {
+            String key = key(u.id(), ref.name());
+            if (uploaded.contains(key)) continue;
+            Path p = u.dir().resolve(ref.name());
+            if (!Files.exists(p)) return;  // GC or delete removed it: a newer manifest (or a delete) is queued behind us
+            remote.put(key, p);
+            uploaded.add(key);
+        }
+        remote.put(key(u.id(), Manifest.FILE), u.bytes());
+        Set<String> names = remoteNames.computeIfAbsent(u.id(), x -> ConcurrentHashMap.newKeySet());
+        Set<String> now = new HashSet<>();
+        for (Manifest.LayerRef ref : u.manifest().layers()) now.add(ref.name());
+        for (String n : List.copyOf(names))
+            if (!now.contains(n)) {  // dropped by GC, compaction or detach: nothing names it any more
+                remote.delete(key(u.id(), n));
+                uploaded.remove(key(u.id(), n));
+                names.remove(n);
+            }
+        names.addAll(now);
+        evictToBound();
+    }
+
+    private void deleteRemote(TimelineId id) {
+        remote.delete(key(id, Manifest.FILE));  // gone from the bucket's view first
+        for (String k : remote.list(ROOT + id.value() + "/")) {
+            remote.delete(k);
+            uploaded.remove(k);
+        }
+        remoteNames.remove(id);
+    }
+
+    // ---------------------------------------------------------------- eviction
+
+    /** Evicts least recently read uploaded layers until the local layer bytes fit the bound. Returns bytes evicted. */
+    public synchronized long evictToBound() {
+        return evict(cacheBytes);
+    }
+
+    /** Evicts every uploaded layer (benchmarks, tests: a cold cache). Returns bytes evicted. */
+    public synchronized long evictAll() {
+        return evict(0);
+    }
+
+    private long evict(long bound) {
+        record Resident(LayerFile layer, long lastUse) {}  // lastUse snapshotted: readers move it during the sort
+        List<Resident> resident = new ArrayList<>();
+        long local = 0;
+        for (LayerFile l : localLayers.get()) {
+            if (l.isEvicted() || l.isRetired()) continue;
+            local += l.fileSize();
+            resident.add(new Resident(l, l.lastUse()));
+        }
+        if (local <= bound) return 0;
+        resident.sort(Comparator.comparingLong(Resident::lastUse));
+        long freed = 0;
+        for (Resident r : resident) {
+            LayerFile l = r.layer();
+            if (local - freed <= bound) break;
+            TimelineId id = new TimelineId(l.path().getParent().getFileName().toString());
+            if (!isUploaded(id, l.name())) continue;  // the only copy
+            if (l.evict(fetcher)) freed += l.fileSize();
+        }
+        return freed;
+    }
+
+    /** Local bytes of resident (not evicted) layer files. */
+    public long residentBytes() {
+        long b = 0;
+        for (LayerFile l : localLayers.get()) if (!l.isEvicted() && !l.isRetired()) b += l.fileSize();
+        return b;
+    }
+
+    /** Stops the upload thread after at most {@code drain} of waiting for pending uploads. */
+    public void close(Duration drain) {
+        try {
+            awaitUploads(drain);
+        } catch (StorageException e) {
+            System.err.println("pagestore: closing with uploads pending: " + e.getMessage());
+        }
+        closed = true;
+        uploader.interrupt();
+        try {
+            uploader.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override public void close() { close(Duration.ofSeconds(30)); }
+}

@@ -1,0 +1,265 @@
+package dev.arbor.storage.remote;
+
+import dev.arbor.storage.*;
+import dev.arbor.storage.layer.LayerFile;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.*;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Remote layer storage against a real S3 server (s3proxy) on loopback. */
+class RemoteLayersTest {
+    static final int PAGE = 8192;
+    static final Duration WAIT = Duration.ofMinutes(2);
+    static S3ProxyServer s3;
+    static final AtomicInteger buckets = new AtomicInteger();
+
+    @TempDir Path tmp;
+
+    /** Small open layers so a few hundred KiB of writes make many delta layers. */
+    final StoreConfig config = StoreConfig.defaults().withOpenLayerBytes(64 * 1024);
+
+    @BeforeAll static void startS3() throws Exception { s3 = new S3ProxyServer(); }
+
+    @AfterAll static void stopS3() throws Exception { if (s3 != null) s3.close(); }
+
+    static S3Config newBucket() { return s3.bucket("arbor-" + buckets.incrementAndGet()); }
+
+    static RemoteLayerConfig remote(S3Config c, long cacheBytes) {
+        return new RemoteLayerConfig(S3RemoteStorage.open(c), cacheBytes);
+    }
+
+    /** The model: path -> content. Writes random pages at random places of a few files. */
+    static Map<String, byte[]> writeRandom(FileTree t, Random rnd, String prefix, int files, int writes) {
+        Map<String, byte[]> model = new TreeMap<>();
+        for (int f = 0; f < files; f++) {
+            String p = "/" + prefix + f;
+            t.create(p, 0600);
+            model.put(p, new byte[0]);
+        }
+        for (int i = 0; i < writes; i++) {
+            String p = "/" + prefix + rnd.nextInt(files);
+            byte[] data = new byte[PAGE / 2 + rnd.nextInt(PAGE * 2)];
+            rnd.nextBytes(data);
+            long off = (long) rnd.nextInt(24) * PAGE + rnd.nextInt(PAGE);
+            t.write(t.stat(p).inode(), off, ByteBuffer.wrap(data));
+            byte[] old = model.get(p);
+            byte[] now = Arrays.copyOf(old, (int) Math.max(old.length, off + data.length));
+            System.arraycopy(data, 0, now, (int) off, data.length);
+            model.put(p, now);
+        }
+        return model;
+    }
+
+    /** Reads every file page by page and compares with the model. */
+    static void assertMatches(FileTree t, Map<String, byte[]> model) {
+        for (var e : model.entrySet()) {
+            FileAttr a = t.stat(e.getKey());
+            assertThat(a.size()).as("size of %s", e.getKey()).isEqualTo(e.getValue().length);
+            for (int off = 0; off < e.getValue().length; off += PAGE) {
+                int n = Math.min(PAGE, e.getValue().length - off);
+                ByteBuffer b = ByteBuffer.allocate(n);
+                t.read(a.inode(), off, b);
+                assertThat(b.array()).as("%s page %d", e.getKey(), off / PAGE)
+                        .isEqualTo(Arrays.copyOfRange(e.getValue(), off, off + n));
+            }
+        }
+    }
+
+    static List<String> objects(S3Config c) {
+        try (S3RemoteStorage r = S3RemoteStorage.open(c)) {
+            return r.list("");
+        }
+    }
+
+    @Test void writtenFlushedAndUploadedTimelinesAreServedFromAnEmptyDirectory() throws Exception {
+        S3Config bucket = newBucket();
+        Map<String, byte[]> model, past;
+        TimelineId main;
+        Lsn pastLsn;
+        long cache = 256 * 1024;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config, remote(bucket, cache))) {
+            main = a.createTimeline(Duration.ofDays(1));
+            FileTree t = a.fileTree(main);
+            model = writeRandom(t, new Random(1), "f", 4, 150);
+            t.sync();
+            pastLsn = t.lsn();
+            past = new TreeMap<>(model);
+            for (var e : writeRandom(t, new Random(2), "g", 2, 60).entrySet()) model.put(e.getKey(), e.getValue());
+            t.sync();
+            a.flushToRemote(main, WAIT);
+
+            int layers = a.timeline(main).layerCount();
+            assertThat(layers).as("many delta layers").isGreaterThan(5);
+            List<String> keys = objects(bucket);
+            assertThat(keys).contains("timelines/" + main.value() + "/manifest");
+            for (String n : a.timeline(main).layerNames()) assertThat(keys).contains("timelines/" + main.value() + "/" + n);
+            // The local cache keeps to its bound once everything is uploaded, and reads still see everything.
+            assertThat(a.remote().residentBytes()).isLessThanOrEqualTo(cache);
+            assertThat(a.timeline(main).layers()).anyMatch(LayerFile::isEvicted);
+            assertMatches(a.fileTree(main), model);
+        }
+        // Wipe the local disk entirely: a new node opens on an empty directory with the bucket configured.
+        Path empty = tmp.resolve("b");
+        try (PageStore b = PageStore.open(empty, config, remote(bucket, Long.MAX_VALUE))) {
+            assertThat(b.timelines()).extracting(TimelineInfo::id).containsExactly(main);
+            assertThat(b.damaged()).isEmpty();
+            assertMatches(b.fileTree(main), model);
+            assertMatches(b.fileTree(main, pastLsn), past);  // history came along: time travel works on the new node
+            // It keeps writing, and its writes go to the bucket too.
+            FileTree t = b.fileTree(main);
+            Map<String, byte[]> more = writeRandom(t, new Random(3), "h", 1, 20);
+            model.putAll(more);
+            b.flushToRemote(main, WAIT);
+        }
+        try (PageStore c = PageStore.open(tmp.resolve("c"), config, remote(bucket, 0))) {
+            assertMatches(c.fileTree(main), model);
+        }
+    }
+
+    @Test void branchFromATimelineWhoseLayersAreOnlyInTheBucket() throws Exception {
+        S3Config bucket = newBucket();
+        TimelineId main;
+        Map<String, byte[]> model;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config, remote(bucket, Long.MAX_VALUE))) {
+            main = a.createTimeline();
+            model = writeRandom(a.fileTree(main), new Random(4), "f", 3, 100);
+            a.flushToRemote(main, WAIT);
+        }
+        TimelineId child;
+        Map<String, byte[]> childModel = new TreeMap<>(model);
+        // Cache bound 0: after open every uploaded layer is evicted, so the ancestor lives only in the bucket.
+        try (PageStore b = PageStore.open(tmp.resolve("b"), config, remote(bucket, 0))) {
+            b.remote().awaitUploads(WAIT);
+            assertThat(b.timeline(main).layers()).isNotEmpty().allMatch(LayerFile::isEvicted);
+            assertThat(b.remote().residentBytes()).isZero();
+            child = b.branch(main, BranchPoint.head());
+            FileTree ct = b.fileTree(child);
+            assertMatches(ct, model);  // every page came through a download of an evicted ancestor layer
+            childModel.putAll(writeRandom(ct, new Random(5), "c", 2, 40));
+            ByteBuffer over = ByteBuffer.wrap(new byte[PAGE]);
+            ct.write(ct.stat("/f0").inode(), 0, over);
+            byte[] f0 = childModel.get("/f0").clone();
+            System.arraycopy(new byte[PAGE], 0, f0, 0, Math.min(PAGE, f0.length));
+            childModel.put("/f0", Arrays.copyOf(f0, Math.max(f0.length, PAGE)));
+            b.flushToRemote(child, WAIT);
+            assertMatches(b.fileTree(main), model);  // the parent is untouched
+        }
+        try (PageStore c = PageStore.open(tmp.resolve("c"), config, remote(bucket, Long.MAX_VALUE))) {
+            assertThat(c.info(child).ancestor()).isEqualTo(main);
+            assertMatches(c.fileTree(child), childModel);
+            assertMatches(c.fileTree(main), model);
+            c.delete(child);
+            c.remote().awaitUploads(WAIT);
+        }
+        assertThat(objects(bucket)).noneMatch(k -> k.contains(child.value())).anyMatch(k -> k.contains(main.value()));
+    }
+
+    @Test void aCorruptedObjectInTheBucketIsReportedNeverServed() throws Exception {
+        S3Config bucket = newBucket();
+        TimelineId main;
+        Map<String, byte[]> model;
+        String victim;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config, remote(bucket, Long.MAX_VALUE))) {
+            main = a.createTimeline();
+            model = writeRandom(a.fileTree(main), new Random(6), "f", 2, 60);
+            a.flushToRemote(main, WAIT);
+            victim = "timelines/" + main.value() + "/" + a.timeline(main).layerNames().getLast();
+        }
+        byte[] good = damage(bucket, victim);
+
+        // A node starting from the bucket lists the timeline as damaged and refuses to read it.
+        try (PageStore b = PageStore.open(tmp.resolve("b"), config, remote(bucket, Long.MAX_VALUE))) {
+            assertThat(b.damaged()).containsKey(main);
+            assertThat(b.damaged().get(main)).contains(victim).contains("damaged");
+            assertThatThrownBy(() -> b.fileTree(main)).isInstanceOf(StorageException.Corruption.class);
+        }
+
+        // A cache miss on an evicted layer meets the damaged object: the read fails, then succeeds once it is repaired.
+        put(bucket, victim, good);
+        try (PageStore c = PageStore.open(tmp.resolve("c"), config, remote(bucket, Long.MAX_VALUE))) {
+            assertMatches(c.fileTree(main), model);
+            c.remote().evictAll();
+            damage(bucket, victim);
+            assertThatThrownBy(() -> {
+                TimelineId scratch = main;
+                c.verify(scratch);  // reads every record of every layer, so the damaged one is fetched
+            }).isInstanceOf(StorageException.Corruption.class).hasMessageContaining(victim);
+            put(bucket, victim, good);
+            assertThat(c.verify(main)).isPositive();
+            assertMatches(c.fileTree(main), model);
+        }
+    }
+
+    /** Flips one byte in the middle of an object; returns the good bytes. */
+    static byte[] damage(S3Config bucket, String key) throws Exception {
+        try (S3RemoteStorage r = S3RemoteStorage.open(bucket)) {
+            Path f = Files.createTempFile("arbor-object", ".bin");
+            try {
+                r.get(key, f);
+                byte[] good = Files.readAllBytes(f);
+                byte[] bad = good.clone();
+                bad[bad.length / 2] ^= 0x5a;
+                r.put(key, bad);
+                return good;
+            } finally {
+                Files.deleteIfExists(f);
+            }
+        }
+    }
+
+    static void put(S3Config bucket, String key, byte[] data) {
+        try (S3RemoteStorage r = S3RemoteStorage.open(bucket)) {
+            r.put(key, data);
+        }
+    }
+
+    @Test void withoutRemoteStorageNothingChanges() {
+        try (PageStore s = PageStore.open(tmp.resolve("local"), config)) {
+            assertThat(s.remote()).isNull();
+            TimelineId id = s.createTimeline();
+            assertThatThrownBy(() -> s.flushToRemote(id, WAIT)).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test void s3UrlsParseWithClearErrors() {
+        S3Config c = S3Config.parse("s3://layers/arbor/prod?endpoint=http://127.0.0.1:9000&region=eu-west-1");
+        assertThat(c.bucket()).isEqualTo("layers");
+        assertThat(c.prefix()).isEqualTo("arbor/prod");
+        assertThat(c.endpoint()).hasToString("http://127.0.0.1:9000");
+        assertThat(c.region()).isEqualTo("eu-west-1");
+        S3Config k = S3Config.parse("s3://b?access_key=AK&secret_key=SECRET");
+        assertThat(k.toString()).doesNotContain("SECRET");
+        assertThatThrownBy(() -> S3Config.parse("gs://b")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("s3://");
+        assertThatThrownBy(() -> S3Config.parse("s3://b?endpoit=x")).hasMessageContaining("unknown remote storage URL parameter endpoit");
+        assertThatThrownBy(() -> S3Config.parse("s3://b?access_key=AK")).hasMessageContaining("both");
+        assertThatThrownBy(() -> S3RemoteStorage.open(new S3Config("missing-bucket", "", s3.endpoint(), null,
+                S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY))).isInstanceOf(StorageException.NotFound.class);
+    }
+
+    @Test void aPrefixKeepsTwoStoresApartInOneBucket() throws Exception {
+        S3Config bucket = newBucket();
+        S3Config one = new S3Config(bucket.bucket(), "one", bucket.endpoint(), null, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
+        S3Config two = new S3Config(bucket.bucket(), "two", bucket.endpoint(), null, S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY);
+        TimelineId id;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config, remote(one, Long.MAX_VALUE))) {
+            id = a.createTimeline();
+            writeRandom(a.fileTree(id), new Random(7), "f", 1, 5);
+            a.flushToRemote(id, WAIT);
+        }
+        assertThat(objects(bucket)).allMatch(k -> k.startsWith("one/timelines/"));
+        try (PageStore b = PageStore.open(tmp.resolve("b"), config, remote(two, Long.MAX_VALUE))) {
+            assertThat(b.timelines()).isEmpty();
+        }
+    }
+}
