@@ -42,12 +42,12 @@ final class DumpItems {
 
     long bytes() { return bytesByItem.values().stream().mapToLong(Long::longValue).sum(); }
 
-    int tablesDone() { return finished.size(); }
+    synchronized int tablesDone() { return finished.size(); }
 
-    long bytesDone() { return bytesDone; }
+    synchronized long bytesDone() { return bytesDone; }
 
     /** Counts a {@code pg_restore -v} line; true if it finished a table's data. */
-    boolean restored(String line) {
+    synchronized boolean restored(String line) {
         Matcher m = FINISHED.matcher(line);
         if (!m.find()) return false;
         int id = Integer.parseInt(m.group(1));

@@ -134,27 +134,15 @@ final class ImportStep implements Step {
         Path pass = PgTools.passfile(work, "source.pgpass", source.password().orElse(""));
         report.force(new ImportProgress(Phase.dumping, stats.tables(), 0, stats.bytes(), 0));
         java.util.concurrent.atomic.AtomicInteger done = new java.util.concurrent.atomic.AtomicInteger();
-        java.util.concurrent.CountDownLatch finished = new java.util.concurrent.CountDownLatch(1);
         java.util.function.Supplier<ImportProgress> now = () -> new ImportProgress(Phase.dumping, stats.tables(), done.get(), stats.bytes(), dirBytes(dump));
-        // pg_dump prints a line per table; bytes written in between are picked up by this ticker (not interrupted:
-        // an interrupt would close its metadata connection mid-query)
-        Thread ticker = Thread.ofVirtual().name("import-dump-progress").start(() -> {
-            try {
-                while (!finished.await(500, java.util.concurrent.TimeUnit.MILLISECONDS)) report.maybe(now);
-            } catch (InterruptedException | RuntimeException e) {
-                // stop ticking; the next line or phase change reports again
-            }
-        });
-        try {
+        // pg_dump prints a line per table; bytes written in between are picked up by the ticker
+        try (Ticker t = Ticker.every("import-dump-progress", 500, () -> report.maybe(now))) {
             tools.run("pg_dump", List.of("-Fd", "-j", Integer.toString(jobs), "-Z", "0", "-v", "-w", "--no-publications",
                     "--no-subscriptions", "--no-security-labels", "--no-tablespaces", "-f", dump.toString(),
                     "-d", source.withoutPassword()), pass, null, TOOL_TIMEOUT_SECONDS, line -> {
                 if (DumpItems.dumped(line, jobs > 1)) done.incrementAndGet();
                 report.maybe(now);
             }, source::scrub);
-        } finally {
-            finished.countDown();
-            ticker.join();
         }
         return dump;
     }
@@ -162,10 +150,28 @@ final class ImportStep implements Step {
     private void restore(Target t, String side, Path pass, Path dump, DumpItems items, int jobs, Reporter report) throws Exception {
         List<String> args = new ArrayList<>(List.of("-j", Integer.toString(jobs), "-v", "-w", "--no-owner", "--no-privileges",
                 "--exit-on-error", "-d", conninfo(t, side), dump.toString()));
-        tools.run("pg_restore", args, pass, null, TOOL_TIMEOUT_SECONDS, line -> {
-            boolean table = items.restored(line);
-            if (table) report.maybe(() -> new ImportProgress(Phase.restoring, items.tables(), items.tablesDone(), items.bytes(), items.bytesDone()));
-        }, s -> s);
+        java.util.concurrent.atomic.AtomicLong copying = new java.util.concurrent.atomic.AtomicLong();
+        java.util.function.Supplier<ImportProgress> now = () -> new ImportProgress(Phase.restoring, items.tables(), items.tablesDone(),
+                items.bytes(), items.bytesDone() + copying.get());
+        // pg_restore reports a table once its data is in; a big table's COPY in flight shows in pg_stat_progress_copy
+        String inFlight = "SELECT coalesce(sum(bytes_processed), 0) FROM pg_stat_progress_copy WHERE datname = " + literal(side);
+        try (Ticker ticker = Ticker.every("import-restore-progress", 1000, () -> {
+            try {
+                copying.set(Long.parseLong(psql(t, pass, inFlight, false).strip()));
+                report.maybe(now);
+            } catch (IOException | NumberFormatException e) {
+                // the endpoint is busy restoring; the next finished table reports
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })) {
+            tools.run("pg_restore", args, pass, null, TOOL_TIMEOUT_SECONDS, line -> {
+                if (items.restored(line)) {
+                    copying.set(0);
+                    report.maybe(now);
+                }
+            }, s -> s);
+        }
     }
 
     /**
@@ -193,11 +199,12 @@ final class ImportStep implements Step {
         }
     }
 
-    private void psql(Target t, Path pass, String script, boolean oneTransaction) throws IOException, InterruptedException {
+    /** Runs {@code script} on the target's {@code postgres} database; returns what it printed. */
+    private String psql(Target t, Path pass, String script, boolean oneTransaction) throws IOException, InterruptedException {
         List<String> args = new ArrayList<>(List.of("-X", "-q", "-A", "-t", "-w", "-v", "ON_ERROR_STOP=1"));
         if (oneTransaction) args.add("--single-transaction");
         args.addAll(List.of("-d", conninfo(t, "postgres")));
-        tools.run("psql", args, pass, script, 600, null, s -> s);
+        return tools.run("psql", args, pass, script, 600, null, s -> s);
     }
 
     /** libpq keywords for the branch's endpoint behind the proxy (which wakes it on connect). */
