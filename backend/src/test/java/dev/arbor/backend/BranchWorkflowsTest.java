@@ -355,7 +355,10 @@ class BranchWorkflowsTest {
         assertThat(d.getLong("logical_size")).isGreaterThan(10_000_000L);
         assertThat(m.getLong("written_data_bytes")).isGreaterThan(10_000_000L);
         assertThat(d.getLong("written_data_bytes")).isPositive().isLessThan(m.getLong("written_data_bytes"));
-        assertThat(d.getLong("physical_size_unique_bytes")).isPositive().isLessThan(m.getLong("physical_size_unique_bytes"));
+        // ...a small share (measured 0.7 MB of 66 MB): the running parent was checkpointed before the branch was
+        // taken, so the child's crash recovery did not replay (and write back) the 10 MB bulk load
+        assertThat(d.getLong("physical_size_unique_bytes")).isPositive().isLessThan(m.getLong("physical_size_unique_bytes") / 4)
+                .isLessThan(5_000_000L);
         assertThat(c.getJsonObject("totals").getLong("physical_size_bytes"))
                 .isEqualTo(m.getLong("physical_size_unique_bytes") + d.getLong("physical_size_unique_bytes"));
         assertThat(s.get("/projects/no-such-project-1/consumption").status()).isEqualTo(404);

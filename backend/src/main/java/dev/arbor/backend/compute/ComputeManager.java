@@ -491,6 +491,13 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         return AdminSql.run(config.pg(), r.server(), database, script);
     }
 
+    /**
+     * Only when the WAL since the last checkpoint's redo point is over 1 MiB: below that the child's crash recovery
+     * rewrites little, and an idle parent branched again and again costs no checkpoint each time.
+     */
+    private static final String CHECKPOINT_IF_WORTH_IT = "DO $$ BEGIN IF pg_wal_lsn_diff(pg_current_wal_insert_lsn(),"
+            + " (SELECT redo_lsn FROM pg_control_checkpoint())) > 1048576 THEN EXECUTE 'CHECKPOINT'; END IF; END $$;";
+
     /** CHECKPOINT on every running read_write endpoint of {@code timeline} (see {@link ComputeControl#checkpoint}). */
     @Override
     public void checkpoint(TimelineId timeline) {
@@ -498,7 +505,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             RunningCompute r = ep.running;
             if (r == null || r.scratch() != null || !r.timeline().equals(timeline) || !r.server().alive()) continue;
             try {
-                AdminSql.run(config.pg(), r.server(), "postgres", "CHECKPOINT");
+                AdminSql.run(config.pg(), r.server(), "postgres", CHECKPOINT_IF_WORTH_IT);
             } catch (IOException | RuntimeException e) {  // stopped meanwhile (its shutdown checkpoint did the same)
                 log.info("endpoint {}: checkpoint before branching skipped: {}", ep.id, e.getMessage());
             }
