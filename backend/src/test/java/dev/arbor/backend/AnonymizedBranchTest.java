@@ -281,7 +281,7 @@ class AnonymizedBranchTest {
                 new Bad("unknown database", rule("customers", "email", "anon.fake_email()", null).put("database_name", "nodb"),
                         List.of("masking_rules[0].database_name", "database nodb does not exist")),
                 new Bad("unknown schema", rule("customers", "email", "anon.fake_email()", null).put("schema_name", "crm"),
-                        List.of("masking_rules[0].table_name", "table crm.customers does not exist")),
+                        List.of("masking_rules[0].schema_name", "schema crm does not exist in database neondb")),
                 new Bad("unknown table", rule("clients", "email", "anon.fake_email()", null),
                         List.of("masking_rules[0].table_name", "table public.clients does not exist")),
                 new Bad("unknown column", rule("customers", "mail", "anon.fake_email()", null),
@@ -300,6 +300,8 @@ class AnonymizedBranchTest {
                         List.of("masking_rules[0].masking_function", "customer_id is a foreign key column",
                                 "Mask public.customers.id instead", "so the join keeps matching")),
                 new Bad("NULL value on NOT NULL", rule("orders", "note", null, "NULL"),
+                        List.of("masking_rules[0].masking_value", "cannot mask NOT NULL column note with NULL")),
+                new Bad("JSON null masking_value on NOT NULL", rule("orders", "note", null, null),
                         List.of("masking_rules[0].masking_value", "cannot mask NOT NULL column note with NULL")),
                 new Bad("NULL function on NOT NULL", rule("customers", "full_name", "NULL", null),
                         List.of("masking_rules[0].masking_function", "cannot mask NOT NULL column full_name with NULL")));

@@ -71,6 +71,10 @@ public final class MaskingPlan {
             String where = "masking rule for " + r.qualifiedColumn();
             try {
                 String tq = r.schemaName() + "." + r.tableName();
+                if (schema.tables().stream().noneMatch(x -> x.schema().equals(r.schemaName()))) {
+                    throw new MaskingException(Kind.UNKNOWN_OBJECT, where + ": schema " + r.schemaName()
+                            + " does not exist in database " + database + " (or has no tables)");
+                }
                 SourceSchema.Table t = schema.table(tq).orElseThrow(() -> new MaskingException(Kind.UNKNOWN_OBJECT,
                         where + ": table " + tq + " does not exist in database " + database));
                 if (t.generatedColumns().contains(r.columnName())) {

@@ -60,6 +60,8 @@ public final class MaskingRulesApi implements Consumer<Routes> {
             String column = name(o, "column_name", w);
             String fn = Req.str(o, "masking_function", w + ".masking_function").orElse(null);
             String value = Req.str(o, "masking_value", w + ".masking_value").orElse(null);
+            // JSON null is Neon's "masking_value": null, i.e. the SQL literal NULL
+            if (value == null && fn == null && o.containsKey("masking_value") && o.getValue("masking_value") == null) value = "NULL";
             if ((fn == null) == (value == null)) throw ApiException.badRequest(w + " needs exactly one of masking_function and masking_value");
             if (fn != null && (fn.isBlank() || fn.length() > 1000 || fn.contains(";"))) {
                 throw ApiException.badRequest(w + ".masking_function must be one function call, e.g. anon.fake_email()");
@@ -158,7 +160,8 @@ public final class MaskingRulesApi implements Consumer<Routes> {
             Rule r = rules.get(index);
             String m = p.message();
             String field = switch (p.kind()) {
-                case UNKNOWN_OBJECT -> m.contains(": database ") ? "database_name" : m.contains(": table ") ? "table_name" : "column_name";
+                case UNKNOWN_OBJECT -> m.contains(": database ") ? "database_name" : m.contains(": schema ") ? "schema_name"
+                        : m.contains(": table ") ? "table_name" : "column_name";
                 case INVALID_RULE -> m.contains("generated column") ? "column_name" : m.contains("exactly one") ? ""
                         : r.maskingFunction() != null ? "masking_function" : "masking_value";
                 default -> r.maskingFunction() != null ? "masking_function" : "masking_value";

@@ -276,9 +276,11 @@ class MaskingRulesTest {
                 fn("emial", "anon.hash(emial)"),
                 fn("full_name", "anon.dummy_name()"),
                 fn("phone", "anon.partial_email(phone)"), fn("phone", "anon.partial_email(phone)"),
-                new MaskingRule("db", "public", "users", "age", null, null));
-        assertThat(e.problems()).hasSize(5);
+                new MaskingRule("db", "public", "users", "age", null, null),
+                MaskingRule.function("db", "crm", "users", "email", "anon.hash(email)"));
+        assertThat(e.problems()).hasSize(6);
         assertThat(e.getMessage()).contains("table public.userz does not exist in database db")
+                .contains("schema crm does not exist in database db")
                 .contains("column \"emial\" does not exist in table public.users")
                 .contains("generated column").contains("more than one rule").contains("exactly one of masking_function and masking_value");
     }
