@@ -8,6 +8,7 @@ import dev.arbor.provider.schema.Attribute;
 import dev.arbor.provider.schema.Schema;
 import dev.arbor.provider.value.TfType;
 import dev.arbor.provider.value.Unknown;
+import dev.arbor.provider.value.Values;
 import java.math.BigDecimal;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -116,12 +117,7 @@ public final class PropertyValues {
             return v;
         }
         return switch (type) {
-            case TfType.Primitive p -> switch (p.name()) {
-                case "string" -> v instanceof BigDecimal d ? d.toPlainString() : v.toString();
-                case "number" -> v instanceof BigDecimal d ? d : new BigDecimal(v.toString());
-                case "bool" -> v instanceof Boolean b ? b : Boolean.parseBoolean(v.toString());
-                default -> v;
-            };
+            case TfType.Primitive p -> Values.fromJson(v, p);
             case TfType.ListOf l -> ((List<Object>) v).stream().map(e -> typed(e, l.element())).toList();
             case TfType.MapOf m -> {
                 Map<String, Object> out = new LinkedHashMap<>();

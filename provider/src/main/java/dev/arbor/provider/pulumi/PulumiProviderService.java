@@ -340,10 +340,24 @@ public final class PulumiProviderService extends ResourceProviderGrpc.ResourcePr
         return r;
     }
 
-    /** A resource's state: its properties plus Pulumi's resource ID as the model's {@code id}. */
+    /**
+     * A resource's state: its properties plus Pulumi's resource ID as the model's {@code id}. A resource
+     * brought in by {@code pulumi import} may keep the import ID (e.g. {@code <project_id>/<branch_id>}) as its
+     * Pulumi ID; the model's import parser turns that back into the model's id.
+     */
     private static PropertyValues.Decoded state(ManagedResource r, String id, Struct properties) {
         PropertyValues.Decoded d = PropertyValues.decode(properties, r.schema(), false);
-        d.values().put("id", id.isEmpty() ? null : id);
+        String modelId = id.isEmpty() ? null : id;
+        if (id.contains("/")) {
+            try {
+                if (r.importState(id).get("id") instanceof String parsed) {
+                    modelId = parsed;
+                }
+            } catch (RuntimeException notAnImportId) {
+                // the model's own id has slashes of another shape: use it as it is
+            }
+        }
+        d.values().put("id", modelId);
         return d;
     }
 

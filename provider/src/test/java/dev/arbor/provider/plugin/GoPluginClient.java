@@ -57,6 +57,17 @@ public final class GoPluginClient implements AutoCloseable {
                 .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(base64Der)));
     }
 
+    /** A plugin's first stdout line (its handshake), waiting up to two minutes on a loaded machine. */
+    public static String firstLine(BufferedReader out) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return out.readLine();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(120, TimeUnit.SECONDS);
+    }
+
     /** Launches the plugin binary as go-plugin does, offering {@code versions} (e.g. "5,6"). */
     public static GoPluginClient launch(Path binary, String versions, Map<String, String> env) throws Exception {
         AutoMtls client = clientCertificate();
@@ -69,13 +80,7 @@ public final class GoPluginClient implements AutoCloseable {
         pb.environment().put("PLUGIN_CLIENT_CERT", client.pem());
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }).get(120, TimeUnit.SECONDS);
+        String line = firstLine(out);
         String[] parts = line == null ? new String[0] : line.split("\\|");
         if (parts.length != 6 || !parts[2].equals("tcp") || !parts[4].equals("grpc")) {
             p.destroyForcibly();

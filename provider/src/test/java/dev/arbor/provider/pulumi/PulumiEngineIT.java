@@ -181,6 +181,18 @@ class PulumiEngineIT {
         renamed.put("protected", false);
         var unprotected = rpc.update(updateRequest(type, urn, id, updated.getProperties(), struct(renamed), false));
 
+        // `pulumi import arbor:index:Branch feature <project_id>/<branch_id>`: a Read with only the import ID.
+        var imported = rpc.read(Provider.ReadRequest.newBuilder().setId(projectId + "/" + id).setUrn(urn).setType(type)
+                .build());
+        assertThat(imported.getId()).isEqualTo(id);
+        assertThat(plain(imported.getProperties())).containsEntry("name", name + "-2").containsEntry("projectId", projectId);
+        assertThat(plain(imported.getInputs())).containsEntry("name", name + "-2").containsEntry("projectId", projectId)
+                .doesNotContainKeys("createdAt", "logicalSize", "default");
+        // Should the engine keep the import ID as the resource's ID, later calls still find the branch.
+        var byImportId = rpc.read(Provider.ReadRequest.newBuilder().setId(projectId + "/" + id).setUrn(urn)
+                .setType(type).setProperties(imported.getProperties()).build());
+        assertThat(byImportId.getId()).isEqualTo(id);
+
         rpc.delete(Provider.DeleteRequest.newBuilder().setId(id).setUrn(urn).setType(type)
                 .setProperties(unprotected.getProperties()).build());
         assertThat(branch(id)).as("deleted on the server").isNull();

@@ -2,6 +2,7 @@ package dev.arbor.provider.pulumi;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.arbor.provider.plugin.GoPluginClient;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.BufferedReader;
@@ -11,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import pulumirpc.ResourceProviderGrpc;
 
@@ -66,13 +66,7 @@ final class PulumiPlugin implements AutoCloseable {
         pb.environment().putAll(env);
         Process p = pb.start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String line = CompletableFuture.supplyAsync(() -> {
-            try {
-                return out.readLine();
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        }).get(120, TimeUnit.SECONDS);
+        String line = GoPluginClient.firstLine(out);
         if (line == null || !line.matches("\\d{1,5}")) {
             p.destroyForcibly();
             throw new AssertionError("the plugin's first stdout line must be its port, got: " + line);

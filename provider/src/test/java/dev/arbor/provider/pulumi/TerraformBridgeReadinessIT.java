@@ -104,7 +104,13 @@ class TerraformBridgeReadinessIT {
             assertThat(bad.getDiagnosticsList()).extracting(Tfplugin6.Diagnostic::getSummary)
                     .contains("Invalid import ID");
 
-            GRPCControllerGrpc.newBlockingStub(tf.channel).shutdown(GoPlugin.Empty.getDefaultInstance());
+            try {
+                GRPCControllerGrpc.newBlockingStub(tf.channel).shutdown(GoPlugin.Empty.getDefaultInstance());
+            } catch (io.grpc.StatusRuntimeException e) {
+                // The provider exits right after replying; on a loaded machine the reply can lose that race
+                // (go-plugin ignores the Shutdown result too). Exiting is what counts.
+                assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.UNAVAILABLE);
+            }
             assertThat(tf.process.waitFor(60, TimeUnit.SECONDS)).as("the provider exits after Shutdown").isTrue();
         } finally {
             State.ignoreGone(() -> backend.api().mutate("DELETE", projectId, "/projects/" + projectId, null));
