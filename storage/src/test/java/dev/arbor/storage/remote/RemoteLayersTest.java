@@ -224,6 +224,56 @@ class RemoteLayersTest {
         }
     }
 
+    /** Real S3 underneath; records the order of puts and deletes. */
+    record Recording(RemoteStorage s3, List<String> events) implements RemoteStorage {
+        @Override public void put(String key, Path file) { s3.put(key, file); events.add("put " + key); }
+        @Override public void put(String key, byte[] data) {
+            s3.put(key, data);
+            events.add("put " + key + " " + HexFormat.of().formatHex(data));
+        }
+        @Override public void get(String key, Path target) { s3.get(key, target); }
+        @Override public List<String> list(String prefix) { return s3.list(prefix); }
+        @Override public void delete(String key) { s3.delete(key); events.add("delete " + key); }
+        @Override public String describe() { return s3.describe(); }
+        @Override public void close() { s3.close(); }
+    }
+
+    @Test void aManifestReachesTheBucketOnlyAfterEveryLayerItNamesAndDroppedLayersGoAfterIt() {
+        S3Config bucket = newBucket();
+        List<String> events = Collections.synchronizedList(new ArrayList<>());
+        TimelineId id;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config.withBackground(Duration.ofMillis(5), Duration.ofHours(1)),
+                new RemoteLayerConfig(new Recording(S3RemoteStorage.open(bucket), events), Long.MAX_VALUE))) {
+            id = a.createTimeline(Duration.ZERO);
+            FileTree t = a.fileTree(id);
+            writeRandom(t, new Random(8), "f", 3, 200);  // the background thread flushes while uploads run
+            a.compact(id);
+            a.gc();  // drops the deltas under the image: they must leave the bucket after the manifest that drops them
+            a.flushToRemote(id, WAIT);
+        }
+        Set<String> present = new HashSet<>();
+        int manifests = 0, deletes = 0;
+        for (String e : List.copyOf(events)) {
+            String[] w = e.split(" ");
+            if (w[0].equals("delete")) {
+                assertThat(present.remove(w[1])).as("deleted a layer the bucket had: %s", e).isTrue();
+                deletes++;
+                continue;
+            }
+            if (!w[1].endsWith("/manifest")) {
+                present.add(w[1]);
+                continue;
+            }
+            manifests++;
+            dev.arbor.storage.layer.Manifest m = dev.arbor.storage.layer.Manifest.decode(HexFormat.of().parseHex(w[2]), w[1]);
+            for (var ref : m.layers())
+                assertThat(present).as("manifest upload #%d names %s", manifests, ref.name())
+                        .contains("timelines/" + id.value() + "/" + ref.name());
+        }
+        assertThat(manifests).isGreaterThan(3);
+        assertThat(deletes).as("GC'd layers removed from the bucket").isPositive();
+    }
+
     @Test void withoutRemoteStorageNothingChanges() {
         try (PageStore s = PageStore.open(tmp.resolve("local"), config)) {
             assertThat(s.remote()).isNull();
