@@ -14,8 +14,10 @@ import java.util.List;
  * (1) create-branch latency through the API (POST round trip, and until its operations finished) from a
  * pgbench scale-1 parent and a scale-N parent (default 50): copy-on-write means size must not matter;
  * (2) storage of K branches (default 50) of a pgbench parent that each update 1% of pgbench_accounts,
- * as physical bytes of the whole project over physical bytes of the parent alone.
- * Env: BENCH_BIG_SCALE (50), BENCH_CREATES (40), BENCH_BRANCHES (50), BENCH_STORAGE_SCALE (10), BENCH_ONLY=storage.
+ * as physical bytes of the whole project over physical bytes of the parent alone (settled: written out by a
+ * suspend, compacted), and per branch against the parent's logical size.
+ * Env: BENCH_BIG_SCALE (50), BENCH_CREATES (40), BENCH_BRANCHES (50), BENCH_STORAGE_SCALE (10), BENCH_ONLY=storage,
+ * BENCH_BREAKDOWN=1 (per-branch spread, and where the last branch's own bytes go, by file).
  */
 public final class BranchBench {
     public static void main(String[] args) throws Exception {
