@@ -229,7 +229,7 @@ class AnonymizationJobTest {
                 MaskingException.Kind.UNKNOWN_OBJECT, MaskingException.Kind.UNKNOWN_OBJECT, MaskingException.Kind.TYPE_MISMATCH,
                 MaskingException.Kind.FOREIGN_KEY, MaskingException.Kind.TYPE_MISMATCH, MaskingException.Kind.UNKNOWN_FUNCTION);
         assertThat(e.getMessage()).contains("column \"emial\" does not exist in table public.customers")
-                .contains("table nosuchschema.customers does not exist")
+                .contains("schema nosuchschema does not exist")
                 .contains("'lots' is not a valid numeric(10,2): ERROR: invalid input syntax for type numeric")
                 .contains("Mask public.customers.email instead")
                 .contains("did you mean anon.fake_first_name");
