@@ -73,7 +73,10 @@ public final class PgProxy {
             opts.setKeyCertOptions(tls).setSni(true); // TLS starts only after an SSLRequest
             // BoringSSL (netty-tcnative) where it loads: the JDK's engine costs tens of ms per handshake and
             // more CPU per record, which every new connection and every pgbench round trip pays.
-            if (OpenSSLEngineOptions.isAvailable()) opts.setSslEngineOptions(new OpenSSLEngineOptions());
+            // (-Darbor.proxy.jdkTls=true keeps the JDK engine: a fallback, and the baseline of bench-compute's connect figure)
+            if (OpenSSLEngineOptions.isAvailable() && !Boolean.getBoolean("arbor.proxy.jdkTls")) {
+                opts.setSslEngineOptions(new OpenSSLEngineOptions());
+            }
         }
         return opts;
     }
