@@ -101,7 +101,8 @@ public final class ArborServer implements AutoCloseable {
 
         // page store and compute
         store = PageStore.open(dir.resolve("store"),
-                StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)));
+                StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)),
+                config.remoteStorage().map(dev.arbor.storage.remote.RemoteLayerConfig::open).orElse(null));
         closers.push(store);
         BranchStorage storage = new PageStoreBranchStorage(store);
         ComputeSpecs specs = new ComputeSpecs(db, secrets);

@@ -48,6 +48,10 @@ public final class Main implements Runnable {
         @Option(names = "--metadata-url", description = "External metadata database, postgresql://user:password@host:port/db (default: an embedded PostgreSQL 15 under DATA_DIR/metadata).")
         String metadataUrl;
 
+        @Option(names = "--remote-storage", description = "Keep page store layers in an S3-compatible bucket, local disk as a cache: "
+                + "s3://bucket[/prefix]?endpoint=http://host:port&region=r&cache_mib=N (keys: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY; docs/scale-out.md).")
+        String remoteStorage;
+
         @Option(names = "--max-projects", defaultValue = "1000", description = "Quota: live projects (default: ${DEFAULT-VALUE}).")
         int maxProjects;
 
@@ -78,7 +82,7 @@ public final class Main implements Runnable {
             String preset = System.getenv("ARBOR_API_KEY");
             ServerConfig cfg = new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(metadataUrl),
                     maxProjects, maxBranches, maxEndpoints, rateLimit,
-                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip())).withMaxProtectedBranches(maxProtected);
+                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip())).withMaxProtectedBranches(maxProtected).withRemoteStorage(remoteStorage);
             ArborServer server = ArborServer.start(cfg.withMetricsListener(metricsHost, metricsPort), noCompute ? ComputeFactory.none() : LocalCompute.factory());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -21,6 +21,8 @@ import java.util.Optional;
  * @param metricsHost    address of the separate metrics listener (when {@code metricsPort >= 0})
  * @param metricsPort    -1: {@code /metrics} is served on the API port; else its own listener (0 = any free port)
  *                       and the API port has no {@code /metrics}
+ * @param remoteStorage  page store layers in a bucket ({@code s3://bucket?endpoint=...}, see
+ *                       {@code RemoteLayerConfig.open}); empty = local disk only
  */
 public record ServerConfig(
         Path dataDir,
@@ -36,7 +38,8 @@ public record ServerConfig(
         Optional<String> presetApiKey,
         String metricsHost,
         int metricsPort,
-        int maxProtectedBranchesPerProject) {
+        int maxProtectedBranchesPerProject,
+        Optional<String> remoteStorage) {
 
     public static final int DEFAULT_API_PORT = 4242;
     public static final int DEFAULT_MAX_PROTECTED_BRANCHES = 5;
@@ -48,13 +51,13 @@ public record ServerConfig(
                         int maxProjects, int maxBranchesPerProject, int maxActiveEndpointsPerProject, double rateLimitPerKey,
                         Optional<String> presetApiKey) {
         this(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects, maxBranchesPerProject,
-                maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES);
+                maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES, Optional.empty());
     }
 
     /** {@code /metrics} (and probes) on their own listener at {@code host:port}; port -1 puts it back on the API port. */
     public ServerConfig withMetricsListener(String host, int port) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, host, port, maxProtectedBranchesPerProject);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, host, port, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public static ServerConfig defaults(Path dataDir) {
@@ -64,37 +67,43 @@ public record ServerConfig(
 
     public ServerConfig withApiPort(int port) {
         return new ServerConfig(dataDir, apiHost, port, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public ServerConfig withProxyPort(int port) {
         return new ServerConfig(dataDir, apiHost, apiPort, port, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public ServerConfig withQuotas(int projects, int branchesPerProject, int activeEndpointsPerProject) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, projects,
-                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
+                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public ServerConfig withRateLimit(double perKey) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public ServerConfig withMetadataUrl(String url) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(url), maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public ServerConfig withPresetApiKey(String key) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key), metricsHost, metricsPort, maxProtectedBranchesPerProject);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key), metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
     }
 
     public ServerConfig withMaxProtectedBranches(int max) {
         if (max < 0) throw new IllegalArgumentException("max protected branches must be >= 0");
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, max);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, max, remoteStorage);
+    }
+
+    public ServerConfig withRemoteStorage(String url) {
+        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects, maxBranchesPerProject,
+                maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject,
+                Optional.ofNullable(url));
     }
 }

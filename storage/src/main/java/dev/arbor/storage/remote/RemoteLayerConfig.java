@@ -1,5 +1,7 @@
 package dev.arbor.storage.remote;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -12,5 +14,35 @@ public record RemoteLayerConfig(RemoteStorage storage, long localCacheBytes) {
     public RemoteLayerConfig {
         Objects.requireNonNull(storage, "remote storage");
         if (localCacheBytes < 0) throw new IllegalArgumentException("localCacheBytes must be >= 0");
+    }
+
+    /** Local cache bound when the URL sets none. */
+    public static final long DEFAULT_CACHE_BYTES = 10L << 30;
+
+    /**
+     * Connects to the bucket of a server option such as
+     * {@code s3://bucket[/prefix]?endpoint=http://host:9000&region=us-east-1&cache_mib=20480}
+     * ({@code cache_mib}: local layer cache bound, default 10 GiB; the rest is {@link S3Config#parse}).
+     * @throws IllegalArgumentException on a malformed URL; StorageException if the bucket is unreachable
+     */
+    public static RemoteLayerConfig open(String url) {
+        long cache = DEFAULT_CACHE_BYTES;
+        int q = url.indexOf('?');
+        if (q >= 0) {
+            List<String> rest = new ArrayList<>();
+            for (String kv : url.substring(q + 1).split("&")) {
+                if (!kv.startsWith("cache_mib=")) {
+                    rest.add(kv);
+                    continue;
+                }
+                try {
+                    cache = Math.multiplyExact(Long.parseLong(kv.substring(10)), 1L << 20);
+                } catch (NumberFormatException | ArithmeticException e) {
+                    throw new IllegalArgumentException("cache_mib must be a number of MiB, got " + kv.substring(10));
+                }
+            }
+            url = url.substring(0, q) + (rest.isEmpty() ? "" : "?" + String.join("&", rest));
+        }
+        return new RemoteLayerConfig(S3RemoteStorage.open(S3Config.parse(url)), cache);
     }
 }

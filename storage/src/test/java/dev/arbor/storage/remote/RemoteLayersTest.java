@@ -293,6 +293,14 @@ class RemoteLayersTest {
         assertThatThrownBy(() -> S3Config.parse("gs://b")).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("s3://");
         assertThatThrownBy(() -> S3Config.parse("s3://b?endpoit=x")).hasMessageContaining("unknown remote storage URL parameter endpoit");
         assertThatThrownBy(() -> S3Config.parse("s3://b?access_key=AK")).hasMessageContaining("both");
+        S3Config b = newBucket();
+        String url = "s3://" + b.bucket() + "?endpoint=" + b.endpoint() + "&cache_mib=3&access_key=" + S3ProxyServer.ACCESS_KEY
+                + "&secret_key=" + S3ProxyServer.SECRET_KEY;
+        RemoteLayerConfig rc = RemoteLayerConfig.open(url);
+        assertThat(rc.localCacheBytes()).isEqualTo(3L << 20);
+        assertThat(rc.storage().list("")).isEmpty();
+        rc.storage().close();
+        assertThatThrownBy(() -> RemoteLayerConfig.open("s3://b?cache_mib=lots")).hasMessageContaining("cache_mib");
         assertThatThrownBy(() -> S3RemoteStorage.open(new S3Config("missing-bucket", "", s3.endpoint(), null,
                 S3ProxyServer.ACCESS_KEY, S3ProxyServer.SECRET_KEY))).isInstanceOf(StorageException.NotFound.class);
     }
