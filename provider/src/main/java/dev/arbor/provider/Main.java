@@ -36,7 +36,10 @@ public final class Main {
         Trace.mark("jvm+env");
         String pem = env.get("PLUGIN_CLIENT_CERT");
         X509Certificate client = pem == null || pem.isBlank() ? null : AutoMtls.parsePem(pem);
-        PluginServer server = PluginServer.start(new ProviderService(new ArborProvider(), env), client, Main::exitSoon);
+        ProviderService service = new ProviderService(new ArborProvider(), env);
+        java.util.concurrent.atomic.AtomicReference<PluginServer> started = new java.util.concurrent.atomic.AtomicReference<>();
+        PluginServer server = PluginServer.start(service, client, () -> exitSoon(started.get(), service));
+        started.set(server);
         Trace.mark("server started");
         stdout.println(server.handshakeLine());
         stdout.flush();
@@ -44,12 +47,19 @@ public final class Main {
         server.awaitTermination();
     }
 
-    /** Lets the Shutdown reply reach Terraform, then exits without shutdown hooks. */
-    static void exitSoon() {
+    /**
+     * Lets the Shutdown reply reach Terraform, stops the threads that sit in native code (netty's and the HTTP
+     * client's selectors, which would hold the VM's exit for 300 ms), then exits without shutdown hooks.
+     */
+    static void exitSoon(PluginServer server, ProviderService service) {
         Thread.ofPlatform().daemon().start(() -> {
             try {
                 Thread.sleep(20);
-            } catch (InterruptedException ignored) {
+                service.close(java.time.Duration.ofMillis(100));
+                if (server != null) {
+                    server.stopTransport(200);
+                }
+            } catch (InterruptedException | RuntimeException ignored) {
                 // exiting anyway
             }
             Runtime.getRuntime().halt(0);

@@ -51,6 +51,22 @@ public final class ArborApi {
         return h;
     }
 
+    /**
+     * Stops the HTTP client's selector thread, if one was started (before the JVM halts: the VM waits up to
+     * 300 ms at exit for threads blocked in native code).
+     */
+    public void close(java.time.Duration wait) {
+        HttpClient h = http;
+        if (h != null) {
+            h.shutdownNow();
+            try {
+                h.awaitTermination(wait);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
     /** {@code http://host:port} gets Neon's {@code /api/v2} prefix; an explicit path is kept. */
     public static String normalize(String apiUrl) {
         String u = apiUrl.trim();

@@ -9,7 +9,9 @@ import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A go-plugin gRPC server on 127.0.0.1 with AutoMTLS. The JDK TLS provider is used on purpose:
@@ -22,10 +24,12 @@ public final class PluginServer {
 
     private final Server server;
     private final AutoMtls serverCert;
+    private final List<NioEventLoopGroup> loops;
 
-    private PluginServer(Server server, AutoMtls serverCert) {
+    private PluginServer(Server server, AutoMtls serverCert, List<NioEventLoopGroup> loops) {
         this.server = server;
         this.serverCert = serverCert;
+        this.loops = loops;
     }
 
     /**
@@ -37,10 +41,12 @@ public final class PluginServer {
         java.util.concurrent.CompletableFuture<AutoMtls> pending = clientCert == null ? null
                 : java.util.concurrent.CompletableFuture.supplyAsync(() -> CertCache.cachedOrGenerate(System.getenv()),
                         r -> Thread.ofPlatform().daemon().start(r));
+        NioEventLoopGroup boss = new NioEventLoopGroup(1);
+        NioEventLoopGroup workers = new NioEventLoopGroup(2);
         NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .channelType(NioServerSocketChannel.class)
-                .bossEventLoopGroup(new NioEventLoopGroup(1))
-                .workerEventLoopGroup(new NioEventLoopGroup(2))
+                .bossEventLoopGroup(boss)
+                .workerEventLoopGroup(workers)
                 // RPCs may block on HTTP calls and operation polling: one virtual thread each.
                 .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .maxInboundMessageSize(64 << 20)
@@ -62,7 +68,7 @@ public final class PluginServer {
             b.sslContext(ssl);
             dev.arbor.provider.Trace.mark("ssl context");
         }
-        return new PluginServer(b.build().start(), cert);
+        return new PluginServer(b.build().start(), cert, List.of(boss, workers));
     }
 
     public int port() {
@@ -85,5 +91,25 @@ public final class PluginServer {
 
     public void shutdownNow() {
         server.shutdownNow();
+    }
+
+    /**
+     * Stops the server and its event loops, waiting up to {@code timeoutMs}. Called before the JVM halts:
+     * the VM waits up to 300 ms at exit for threads blocked in native code, which netty's selector threads are.
+     */
+    public void stopTransport(long timeoutMs) {
+        server.shutdownNow();
+        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
+        for (NioEventLoopGroup g : loops) {
+            g.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+        for (NioEventLoopGroup g : loops) {
+            try {
+                g.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 }

@@ -274,6 +274,14 @@ public final class ProviderService extends ProviderGrpc.ProviderImplBase {
         reply(out, Tfplugin6.StopProvider.Response.getDefaultInstance());
     }
 
+    /** Releases the API client's threads (see {@link ArborApi#close}); the process is about to exit. */
+    public void close(java.time.Duration wait) {
+        ArborApi a = api.get();
+        if (a != null) {
+            a.close(wait);
+        }
+    }
+
     // ---- plumbing -----------------------------------------------------------------------------
 
     @SuppressWarnings("unchecked")
