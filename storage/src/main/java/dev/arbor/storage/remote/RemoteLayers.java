@@ -137,18 +137,14 @@ public final class RemoteLayers implements AutoCloseable {
         Path tmp = target.resolveSibling(target.getFileName() + ".download.tmp");
         try {
             remote.get(key, tmp);
-            LayerFile check;
+            LayerFile check = null;
             try {
                 check = LayerFile.open(tmp, id, size);
-            } catch (StorageException.Corruption e) {
-                throw new StorageException.Corruption("object " + key + " in " + remote.describe() + " is damaged: " + e.getMessage(), e);
-            }
-            try {
                 check.verifyAll();
             } catch (StorageException.Corruption e) {
                 throw new StorageException.Corruption("object " + key + " in " + remote.describe() + " is damaged: " + e.getMessage(), e);
             } finally {
-                check.close();
+                if (check != null) check.close();
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 ch.force(true);
