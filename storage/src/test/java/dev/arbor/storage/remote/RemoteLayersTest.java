@@ -274,6 +274,48 @@ class RemoteLayersTest {
         assertThat(deletes).as("GC'd layers removed from the bucket").isPositive();
     }
 
+    /** Real S3 underneath; layer uploads wait for the gate to open. */
+    record Gated(RemoteStorage s3, java.util.concurrent.CountDownLatch gate) implements RemoteStorage {
+        @Override public void put(String key, Path file) {
+            try {
+                gate.await();
+            } catch (InterruptedException e) {
+                throw new StorageException("interrupted");
+            }
+            s3.put(key, file);
+        }
+        @Override public void put(String key, byte[] data) { s3.put(key, data); }
+        @Override public void get(String key, Path target) { s3.get(key, target); }
+        @Override public List<String> list(String prefix) { return s3.list(prefix); }
+        @Override public void delete(String key) { s3.delete(key); }
+        @Override public String describe() { return s3.describe(); }
+        @Override public void close() { s3.close(); }
+    }
+
+    @Test void aLayerThatIsNotUploadedYetIsNeverEvicted() {
+        S3Config bucket = newBucket();
+        var gate = new java.util.concurrent.CountDownLatch(1);
+        long cache = 64 * 1024;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config, new RemoteLayerConfig(new Gated(S3RemoteStorage.open(bucket), gate), cache))) {
+            TimelineId id = a.createTimeline();
+            Map<String, byte[]> model = writeRandom(a.fileTree(id), new Random(9), "f", 2, 120);
+            a.timeline(id).freeze();
+            a.timeline(id).flushFrozen();
+            a.remote().evictAll();  // uploads are stuck: nothing may go
+            assertThat(a.timeline(id).layerCount()).isGreaterThan(3);
+            assertThat(a.timeline(id).layers()).noneMatch(LayerFile::isEvicted);
+            assertThat(a.remote().residentBytes()).as("over the bound while uploads lag").isGreaterThan(cache);
+            assertThat(a.remote().pendingUploads()).isPositive();
+            gate.countDown();
+            a.remote().awaitUploads(WAIT);
+            assertThat(a.remote().residentBytes()).isLessThanOrEqualTo(cache);
+            assertThat(a.timeline(id).layers()).anyMatch(LayerFile::isEvicted);
+            assertMatches(a.fileTree(id), model);
+        } finally {
+            gate.countDown();
+        }
+    }
+
     @Test void withoutRemoteStorageNothingChanges() {
         try (PageStore s = PageStore.open(tmp.resolve("local"), config)) {
             assertThat(s.remote()).isNull();
