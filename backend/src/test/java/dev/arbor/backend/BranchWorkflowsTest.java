@@ -88,6 +88,14 @@ class BranchWorkflowsTest {
         return t;
     }
 
+    /** Table t: row 1 committed before the returned instant, row 2 after it. */
+    private static Instant twoCommitsWithAMarkBetween(String uri) throws Exception {
+        psql(uri, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
+        Instant between = markBetweenCommits();
+        psql(uri, "INSERT INTO t VALUES (2)");
+        return between;
+    }
+
     // ------------------------------------------------------------------ workflows
 
     @Test
@@ -110,9 +118,7 @@ class BranchWorkflowsTest {
     void branchAtTimestampBetweenTwoCommitsSeesExactlyTheFirst() throws Exception {
         Project p = project("at-time");
         String main = uri(p, p.mainId());
-        psql(main, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
-        Instant between = markBetweenCommits();
-        psql(main, "INSERT INTO t VALUES (2)");
+        Instant between = twoCommitsWithAMarkBetween(main);
 
         String b = branchWithEndpoint(p, new JsonObject().put("name", "at-ts").put("parent_timestamp", between.toString()));
         assertThat(psql(uri(p, b), "SELECT string_agg(x::text, ',' ORDER BY x) FROM t")).isEqualTo("1");
@@ -417,9 +423,7 @@ class BranchWorkflowsTest {
     void restoreToAPointInTimeWithoutANameKeepsATimestampedBackupAndAnUndoIsAReset() throws Exception {
         Project p = project("pitr-auto");
         String main = uri(p, p.mainId());
-        psql(main, "CREATE TABLE t(x int); INSERT INTO t VALUES (1)");
-        Instant good = markBetweenCommits();
-        psql(main, "INSERT INTO t VALUES (2)");
+        Instant good = twoCommitsWithAMarkBetween(main);
         String mainName = branch(p, p.mainId()).getString("name");
 
         JsonObject out = restore(p, p.mainId(), new JsonObject().put("source_branch_id", p.mainId()).put("source_timestamp", good.toString()));
