@@ -281,8 +281,13 @@ public final class RemoteLayers implements AutoCloseable {
             String key = key(u.id(), ref.name());
             if (uploaded.contains(key)) continue;
             Path p = u.dir().resolve(ref.name());
-            if (!Files.exists(p)) return;  // GC or delete removed it: a newer manifest (or a delete) is queued behind us
-            remote.put(key, p);
+            try {
+                remote.put(key, p);
+            } catch (RuntimeException e) {
+                // GC or delete removed it (before or during the PUT): a newer manifest (or a delete) is queued behind us
+                if (!Files.exists(p)) return;
+                throw e;
+            }
             uploaded.add(key);
         }
         remote.put(key(u.id(), Manifest.FILE), u.bytes());

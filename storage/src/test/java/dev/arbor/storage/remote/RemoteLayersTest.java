@@ -316,6 +316,34 @@ class RemoteLayersTest {
         }
     }
 
+    @Test void failedUploadsAreRetriedInOrderUntilTheyLand() {
+        S3Config bucket = newBucket();
+        var failures = new java.util.concurrent.atomic.AtomicInteger(3);
+        RemoteStorage flaky = S3RemoteStorage.open(bucket);
+        RemoteStorage failing = new RemoteStorage() {  // the first three PUTs fail like a bucket that is briefly unreachable
+            @Override public void put(String key, Path file) { fail(); flaky.put(key, file); }
+            @Override public void put(String key, byte[] data) { fail(); flaky.put(key, data); }
+            private void fail() { if (failures.getAndDecrement() > 0) throw new StorageException("503 Slow Down (injected)"); }
+            @Override public void get(String key, Path target) { flaky.get(key, target); }
+            @Override public List<String> list(String prefix) { return flaky.list(prefix); }
+            @Override public void delete(String key) { flaky.delete(key); }
+            @Override public String describe() { return flaky.describe(); }
+            @Override public void close() { flaky.close(); }
+        };
+        TimelineId id;
+        Map<String, byte[]> model;
+        try (PageStore a = PageStore.open(tmp.resolve("a"), config, new RemoteLayerConfig(failing, Long.MAX_VALUE))) {
+            id = a.createTimeline();
+            model = writeRandom(a.fileTree(id), new Random(10), "f", 2, 40);
+            a.flushToRemote(id, WAIT);
+            assertThat(failures.get()).isNegative();
+            assertThat(a.remote().lastError()).isNull();
+        }
+        try (PageStore b = PageStore.open(tmp.resolve("b"), config, remote(bucket, Long.MAX_VALUE))) {
+            assertMatches(b.fileTree(id), model);
+        }
+    }
+
     @Test void withoutRemoteStorageNothingChanges() {
         try (PageStore s = PageStore.open(tmp.resolve("local"), config)) {
             assertThat(s.remote()).isNull();
