@@ -35,6 +35,12 @@ class ApiTest {
         return out;
     }
 
+    /** Neon's answer to deleting what is already gone: 204 and no body. */
+    private static void assertGone(Res r) {
+        assertThat(r.status()).as(r.toString()).isEqualTo(204);
+        assertThat(r.raw()).isEmpty();
+    }
+
     @Test
     void healthzAnswersOk() {
         Res r = s.call("GET", "", null, null);  // base itself is not a route
@@ -212,6 +218,12 @@ class ApiTest {
         s.awaitOperations(pid, gone.getJsonArray("operations")).forEach(o ->
                 assertThat(o.getString("status")).as(o.encode()).isEqualTo("finished"));
         assertThat(s.get(base + "/" + dev).status()).isEqualTo(404);
+        // already gone: 204 without a body (Neon), so a destroy after an out-of-band delete succeeds;
+        // the soft-deleted branch's roles and databases are gone with it
+        assertGone(s.delete(base + "/" + dev));
+        assertGone(s.delete(base + "/" + dev + "/roles/neondb_owner"));
+        assertGone(s.delete(base + "/" + dev + "/databases/neondb"));
+        assertThat(s.delete(base + "/br-never-was-00000000").status()).isEqualTo(404);
         assertThat(ok(s.delete(base + "/" + keptId)).obj("branch").getString("id")).isEqualTo(keptId);
     }
 
@@ -292,6 +304,8 @@ class ApiTest {
         assertThat(del.getJsonArray("operations").getJsonObject(0).getString("action")).isEqualTo("delete_compute");
         assertThat(s.get(base + "/" + ro).status()).isEqualTo(404);
         assertThat(s.post(base + "/" + ro + "/start", null).status()).isEqualTo(404);
+        assertGone(s.delete(base + "/" + ro));
+        assertThat(s.delete(base + "/ep-never-was-00000000").status()).isEqualTo(404);
     }
 
     @Test
@@ -332,6 +346,12 @@ class ApiTest {
         assertThat(ok(s.delete(dbs + "/appdb2")).obj("database").getString("name")).isEqualTo("appdb2");
         assertThat(ok(s.delete(roles + "/alice")).obj("role").getString("name")).isEqualTo("alice");
         assertThat(s.get(roles + "/alice").status()).isEqualTo(404);
+        // rows are deleted outright: a second delete (or one of a name never created) is "already gone"
+        assertGone(s.delete(roles + "/alice"));
+        assertGone(s.delete(dbs + "/appdb2"));
+        assertThat(s.delete("/projects/" + pid + "/branches/br-never-was-00000000/roles/alice").status()).isEqualTo(404);
+        assertThat(s.get(roles).json().getJsonArray("roles").stream().map(r -> ((JsonObject) r).getString("name")))
+                .containsExactly("neondb_owner", "readonly_svc");
 
         // a child branch starts with its parent's roles, databases and passwords
         JsonObject child = s.createBranch(pid, new JsonObject().put("name", "child"));

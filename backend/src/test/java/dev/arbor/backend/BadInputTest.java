@@ -104,7 +104,12 @@ class BadInputTest {
             new Case("unknown sort_by", "GET", "/projects/{P}/branches?sort_by=size", null, 400, "BAD_REQUEST", "sort_by must be"),
             new Case("forged cursor", "GET", "/projects/{P}/branches?cursor=not-a-cursor", null, 400, "BAD_REQUEST", "cursor"),
             new Case("operation id not a UUID", "GET", "/projects/{P}/operations/123", null, 400, "BAD_REQUEST", "operation_id must be a UUID"),
-            new Case("unknown API route", "GET", "/projects/{P}/nothing-here", null, 404, "NOT_FOUND", "no API route"));
+            new Case("unknown API route", "GET", "/projects/{P}/nothing-here", null, 404, "NOT_FOUND", "no API route"),
+            new Case("delete unknown branch", "DELETE", "/projects/{P}/branches/br-nope-nope-00000000", null, 404, "NOT_FOUND", "br-nope-nope-00000000 not found"),
+            new Case("delete branch of another project", "DELETE", "/projects/{P}/branches/{QB}", null, 404, "NOT_FOUND", "not found in project"),
+            new Case("delete unknown endpoint", "DELETE", "/projects/{P}/endpoints/ep-nope-nope-00000000", null, 404, "NOT_FOUND", "ep-nope-nope-00000000 not found"),
+            new Case("delete role on unknown branch", "DELETE", "/projects/{P}/branches/br-nope-nope-00000000/roles/alice", null, 404, "NOT_FOUND", "br-nope-nope-00000000 not found"),
+            new Case("delete database in unknown project", "DELETE", "/projects/no-such-project-0/branches/{MAIN}/databases/neondb", null, 404, "NOT_FOUND", "project no-such-project-0 not found"));
     }
 
     @BeforeAll

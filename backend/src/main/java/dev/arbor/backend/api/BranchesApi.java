@@ -334,8 +334,8 @@ public final class BranchesApi implements Consumer<Routes> {
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
-            Branch b = Control.branch(c, projectId, id);
-            return Reply.ok(deleteBranch(c, b, ops, false));
+            Optional<Branch> b = Control.branchUnlessGone(c, projectId, id);
+            return b.isEmpty() ? Reply.gone() : Reply.ok(deleteBranch(c, b.get(), ops, false));
         });
     }
 

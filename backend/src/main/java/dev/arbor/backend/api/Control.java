@@ -16,6 +16,7 @@ import dev.arbor.backend.ops.OperationExecutor;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.Optional;
 
 /** What every resource API shares: metadata, operations, storage checks, limits. */
 public record Control(Db db, Views views, OperationExecutor executor, BranchStorage storage, Secrets secrets,
@@ -48,6 +49,25 @@ public record Control(Db db, Views views, OperationExecutor executor, BranchStor
 
     static Endpoint endpoint(Connection c, String projectId, String id) throws SQLException {
         return Endpoints.get(c, projectId, id).orElseThrow(() -> ApiException.notFound("endpoint " + id + " not found in project " + projectId));
+    }
+
+    /**
+     * For DELETE: the live branch, or empty when it was soft-deleted from this project (already gone: 204);
+     * 404 when no branch with this id was ever in the project.
+     */
+    static Optional<Branch> branchUnlessGone(Connection c, String projectId, String id) throws SQLException {
+        Optional<Branch> live = Branches.get(c, projectId, id);
+        if (live.isPresent()) return live;
+        if (Branches.getIncludingDeleted(c, id).filter(b -> b.projectId().equals(projectId)).isPresent()) return Optional.empty();
+        throw ApiException.notFound("branch " + id + " not found in project " + projectId);
+    }
+
+    /** For DELETE: the live endpoint, or empty when it was soft-deleted from this project; 404 when it never was. */
+    static Optional<Endpoint> endpointUnlessGone(Connection c, String projectId, String id) throws SQLException {
+        Optional<Endpoint> live = Endpoints.get(c, projectId, id);
+        if (live.isPresent()) return live;
+        if (Endpoints.getIncludingDeleted(c, id).filter(e -> e.projectId().equals(projectId)).isPresent()) return Optional.empty();
+        throw ApiException.notFound("endpoint " + id + " not found in project " + projectId);
     }
 
     /** 423 while an operation on any of these branches is unfinished: the client retries. */

@@ -14,18 +14,14 @@ import java.util.function.Consumer;
 
 /** {@code …/branches/{id}/databases}: create, list, get, update, delete. */
 public final class DatabasesApi implements Consumer<Routes> {
-    private static final String BASE = "/projects/:project_id/branches/:branch_id/databases";
     private final Control ctl;
 
     public DatabasesApi(Control ctl) { this.ctl = ctl; }
 
     @Override
     public void accept(Routes r) {
-        r.post(BASE, this::create);
-        r.get(BASE, this::list);
-        r.get(BASE + "/:database_name", this::get);
-        r.patch(BASE + "/:database_name", this::update);
-        r.delete(BASE + "/:database_name", this::delete);
+        String item = BranchObjects.routes(r, "databases", "database_name", this::create, this::list, this::get, this::delete);
+        r.patch(item, this::update);
     }
 
     private static void checkOwner(Connection c, String branchId, String owner) throws SQLException {
@@ -56,16 +52,13 @@ public final class DatabasesApi implements Consumer<Routes> {
         String projectId = req.project();
         String branchId = req.id("branch_id");
         return ctl.db().tx(c -> {
-            Control.project(c, projectId);
-            Control.branch(c, projectId, branchId);
+            BranchObjects.branch(c, projectId, branchId);
             return Reply.ok(new JsonObject().put("databases", Views.array(Databases.byBranch(c, branchId), ctl.views()::database)));
         });
     }
 
-    private Database database(Connection c, String projectId, String branchId, String name) throws SQLException {
-        Control.project(c, projectId);
-        Control.branch(c, projectId, branchId);
-        return Databases.get(c, branchId, name).orElseThrow(() -> ApiException.notFound("database " + name + " not found on branch " + branchId));
+    private static Database database(Connection c, String projectId, String branchId, String name) throws SQLException {
+        return BranchObjects.find(c, projectId, branchId, Databases::get, "database", name);
     }
 
     private Reply get(Req req) {
@@ -105,7 +98,9 @@ public final class DatabasesApi implements Consumer<Routes> {
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
-            Database d = database(c, projectId, branchId, name);
+            Optional<Database> live = BranchObjects.unlessGone(c, projectId, branchId, Databases::get, name);
+            if (live.isEmpty()) return Reply.gone();
+            Database d = live.get();
             Databases.delete(c, d.id());
             RolesApi.applyConfig(c, ops, Control.branch(c, projectId, branchId));
             return Reply.ok(new JsonObject().put("database", ctl.views().database(d)).put("operations", ops.json(ctl.views())));

@@ -143,7 +143,9 @@ public final class EndpointsApi implements Consumer<Routes> {
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
-            Endpoint e = Control.endpoint(c, projectId, id);
+            Optional<Endpoint> live = Control.endpointUnlessGone(c, projectId, id);
+            if (live.isEmpty()) return Reply.gone();
+            Endpoint e = live.get();
             checkIdle(c, id, "delete endpoint " + id);
             Endpoints.markDeleted(c, id, Instant.now());
             ops.add(c, OperationAction.delete_compute, projectId, e.branchId(), id, null);

@@ -19,19 +19,15 @@ import java.util.function.Consumer;
 
 /** {@code …/branches/{id}/roles}: create, list, get, delete, reveal_password, reset_password. */
 public final class RolesApi implements Consumer<Routes> {
-    private static final String BASE = "/projects/:project_id/branches/:branch_id/roles";
     private final Control ctl;
 
     public RolesApi(Control ctl) { this.ctl = ctl; }
 
     @Override
     public void accept(Routes r) {
-        r.post(BASE, this::create);
-        r.get(BASE, this::list);
-        r.get(BASE + "/:role_name", this::get);
-        r.delete(BASE + "/:role_name", this::delete);
-        r.get(BASE + "/:role_name/reveal_password", this::reveal);
-        r.post(BASE + "/:role_name/reset_password", this::reset);
+        String item = BranchObjects.routes(r, "roles", "role_name", this::create, this::list, this::get, this::delete);
+        r.get(item + "/reveal_password", this::reveal);
+        r.post(item + "/reset_password", this::reset);
     }
 
     /** Running endpoints of the branch pick up role and database changes through apply_config. */
@@ -65,16 +61,13 @@ public final class RolesApi implements Consumer<Routes> {
         String projectId = req.project();
         String branchId = req.id("branch_id");
         return ctl.db().tx(c -> {
-            Control.project(c, projectId);
-            Control.branch(c, projectId, branchId);
+            BranchObjects.branch(c, projectId, branchId);
             return Reply.ok(new JsonObject().put("roles", Views.array(Roles.byBranch(c, branchId), r -> ctl.views().role(r, null))));
         });
     }
 
-    private Role role(Connection c, String projectId, String branchId, String name) throws SQLException {
-        Control.project(c, projectId);
-        Control.branch(c, projectId, branchId);
-        return Roles.get(c, branchId, name).orElseThrow(() -> ApiException.notFound("role " + name + " not found on branch " + branchId));
+    private static Role role(Connection c, String projectId, String branchId, String name) throws SQLException {
+        return BranchObjects.find(c, projectId, branchId, Roles::get, "role", name);
     }
 
     private Reply get(Req req) {
@@ -91,7 +84,9 @@ public final class RolesApi implements Consumer<Routes> {
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
             Control.lockProject(c, projectId);
-            Role r = role(c, projectId, branchId, name);
+            Optional<Role> live = BranchObjects.unlessGone(c, projectId, branchId, Roles::get, name);
+            if (live.isEmpty()) return Reply.gone();
+            Role r = live.get();
             if (r.isProtected()) throw ApiException.conflict("role " + name + " is protected");
             if (Databases.ownedBy(c, branchId, name)) {
                 throw ApiException.conflict("role " + name + " owns databases on branch " + branchId + "; delete them or change their owner first");
