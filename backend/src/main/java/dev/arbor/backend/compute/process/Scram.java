@@ -37,6 +37,30 @@ public final class Scram {
         @Override public String toString() { return "Scram.Keys[...]"; }
     }
 
+    /**
+     * The keys inside a stored verifier ({@code SCRAM-SHA-256$<iterations>:<salt>$<StoredKey>:<ServerKey>},
+     * what pg_authid.rolpassword holds); empty for anything else (an md5 hash, a plain password, garbage).
+     */
+    public static java.util.Optional<Keys> parseVerifier(String verifier) {
+        if (verifier == null || !verifier.startsWith("SCRAM-SHA-256$")) return java.util.Optional.empty();
+        String[] parts = verifier.substring("SCRAM-SHA-256$".length()).split("\\$", -1);
+        if (parts.length != 2) return java.util.Optional.empty();
+        String[] iterSalt = parts[0].split(":", -1);
+        String[] keys = parts[1].split(":", -1);
+        if (iterSalt.length != 2 || keys.length != 2) return java.util.Optional.empty();
+        try {
+            int iterations = Integer.parseInt(iterSalt[0]);
+            var b64 = Base64.getDecoder();
+            byte[] salt = b64.decode(iterSalt[1]);
+            byte[] stored = b64.decode(keys[0]);
+            byte[] server = b64.decode(keys[1]);
+            if (iterations < 1 || salt.length == 0 || stored.length != 32 || server.length != 32) return java.util.Optional.empty();
+            return java.util.Optional.of(new Keys(salt, iterations, stored, server));
+        } catch (IllegalArgumentException e) {  // not a number, not base64: no usable verifier
+            return java.util.Optional.empty();
+        }
+    }
+
     /** Fresh keys with a random salt (the proxy derives them from a role's password once and caches them). */
     public static Keys keys(String password) {
         byte[] salt = new byte[16];

@@ -101,6 +101,10 @@ public final class PgProxy {
         private String user;
         private ProxyTarget target;
         private ScramExchange scram;
+        private boolean canLogin;
+        private Path backendSocket;           // set once the compute is awake
+        private Runnable release = () -> { };
+        private final AtomicBoolean released = new AtomicBoolean();
 
         ClientConnection(NetSocket socket) { this.socket = socket; }
 
@@ -185,7 +189,9 @@ public final class PgProxy {
             phase = Phase.BUSY;
             vertx.executeBlocking(() -> {
                 ProxyTarget t = backends.resolve(id, routing.at());
-                return new Resolved(t, t.password(user).map(roleKeys::keys).orElse(null));
+                // A snapshot compute's pg_authid lags the control plane: API roles log in with their current password.
+                Scram.Keys k = snapshot(t) ? t.password(user).map(roleKeys::keys).orElse(null) : null;
+                return new Resolved(t, k);
             }, false).onComplete(r -> {
                 if (r.failed()) {
                     Throwable e = r.cause();
@@ -197,19 +203,39 @@ public final class PgProxy {
                     return;
                 }
                 target = r.result().target();
-                byte[] endPoint;
-                try {
-                    endPoint = socket.isSsl() ? ScramExchange.tlsServerEndPoint(
-                            (X509Certificate) socket.sslSession().getLocalCertificates()[0]) : null;
-                } catch (Exception e) {
-                    fail("08006", "TLS session has no server certificate: " + e.getMessage());
+                if (r.result().keys() != null) {
+                    offerSasl(new AuthidLookup.RoleSecret(r.result().keys(), true));
                     return;
                 }
-                scram = new ScramExchange(user, r.result().keys(), endPoint);
-                socket.write(PgWire.authSasl(scram.mechanisms()));
-                phase = Phase.SASL_INITIAL;
-                process();
+                // Postgres' own truth: the role's verifier in pg_authid (SQL-created roles, ALTER ROLE ... PASSWORD).
+                wake(sock -> AuthidLookup.lookup(vertx, client, sock, user).onComplete(secret -> {
+                    if (phase == Phase.DONE) return;
+                    if (secret.failed()) {
+                        log.warn("reading role secrets of endpoint {} failed: {}", target.computeId(), secret.cause().toString());
+                        fail("57P03", "endpoint \"" + target.computeId() + "\" could not check the password: "
+                                + secret.cause().getMessage());
+                        return;
+                    }
+                    offerSasl(secret.result());
+                }));
             });
+        }
+
+        /** Starts the SASL exchange with the role's keys (null: a mock exchange that fails at the proof). */
+        private void offerSasl(AuthidLookup.RoleSecret secret) {
+            byte[] endPoint;
+            try {
+                endPoint = socket.isSsl() ? ScramExchange.tlsServerEndPoint(
+                        (X509Certificate) socket.sslSession().getLocalCertificates()[0]) : null;
+            } catch (Exception e) {
+                fail("08006", "TLS session has no server certificate: " + e.getMessage());
+                return;
+            }
+            canLogin = secret.canLogin();
+            scram = new ScramExchange(user, secret.keys(), endPoint);
+            socket.write(PgWire.authSasl(scram.mechanisms()));
+            phase = Phase.SASL_INITIAL;
+            process();
         }
 
         /** One typed message of the SASL exchange; false when more bytes are needed or the phase changed. */
@@ -248,21 +274,45 @@ public final class PgProxy {
                 fail("08P01", e.getMessage());
                 return false;
             }
+            if (!canLogin) {  // checked after the password, as postgres does
+                socket.write(PgWire.authOk());
+                fail("28000", "role \"" + user + "\" is not permitted to log in");
+                return false;
+            }
             phase = Phase.BUSY;
             connectBackend();
             return false;
         }
 
-        /** Authenticated: wake the compute and log in on its private socket as the same user. */
+        /** Authenticated: wake the compute (if the secret lookup has not) and log in on its private socket as the same user. */
         private void connectBackend() {
-            String computeId = target.computeId();
             if (routing.remainingOptions().isEmpty()) params.remove("options");
             else params.put("options", routing.remainingOptions());
             Buffer startup = PgWire.startupMessage(params);
             startup.setInt(4, protocolVersion); // keep the client's protocol minor version
+            wake(sock -> client.connect(SocketAddress.domainSocketAddress(sock.toString())).onComplete(c -> {
+                if (c.failed()) {
+                    fail("57P03", "endpoint \"" + target.computeId() + "\" is not reachable: " + c.cause().getMessage());
+                    release.run();
+                    return;
+                }
+                if (released.get()) c.result().close(); // the client gave up while we were waking
+                else splice(c.result(), startup, release);
+            }));
+        }
+
+        /**
+         * Runs {@code then} on the event loop with the target's private socket, waking its compute once per client
+         * connection; the connection counts as open (keeping the compute awake) from the first call until it closes.
+         */
+        private void wake(java.util.function.Consumer<Path> then) {
+            if (backendSocket != null) {
+                then.accept(backendSocket);
+                return;
+            }
+            String computeId = target.computeId();
             backends.connectionOpened(computeId);
-            AtomicBoolean released = new AtomicBoolean();
-            Runnable release = () -> { if (released.compareAndSet(false, true)) backends.connectionClosed(computeId); };
+            release = () -> { if (released.compareAndSet(false, true)) backends.connectionClosed(computeId); };
             socket.closeHandler(v -> release.run());
             vertx.executeBlocking(() -> backends.wake(target), false).onComplete(woken -> {
                 if (woken.failed()) {
@@ -276,15 +326,8 @@ public final class PgProxy {
                     release.run();
                     return;
                 }
-                client.connect(SocketAddress.domainSocketAddress(woken.result().toString())).onComplete(c -> {
-                    if (c.failed()) {
-                        fail("57P03", "endpoint \"" + computeId + "\" is not reachable: " + c.cause().getMessage());
-                        release.run();
-                        return;
-                    }
-                    if (released.get()) c.result().close(); // the client gave up while we were waking
-                    else splice(c.result(), startup, release);
-                });
+                backendSocket = woken.result();
+                then.accept(backendSocket);
             });
         }
 
@@ -314,6 +357,12 @@ public final class PgProxy {
             socket.write(PgWire.fatal(sqlState, message)).onComplete(x -> socket.close());
         }
     }
+
+    /**
+     * Read-only computes (time travel, read_only endpoints) serve a snapshot of pg_authid taken when they
+     * started, which misses later API password changes; their API roles are checked against the control plane.
+     */
+    private static boolean snapshot(ProxyTarget t) { return t.timeTravel() || t.spec().readOnly(); }
 
     private record Resolved(ProxyTarget target, Scram.Keys keys) {}
 }

@@ -60,6 +60,9 @@ final class PgWire {
         return message('R', body);
     }
 
+    /** AuthenticationOk. */
+    static Buffer authOk() { return message('R', Buffer.buffer().appendInt(0)); }
+
     /** AuthenticationSASLContinue (11) or AuthenticationSASLFinal (12) with SCRAM data. */
     static Buffer authSaslData(int code, String data) {
         return message('R', Buffer.buffer().appendInt(code).appendString(data, "UTF-8"));
