@@ -354,7 +354,7 @@ public final class RemoteLayers implements AutoCloseable {
         return b;
     }
 
-    /** Stops the upload thread after at most {@code drain} of waiting for pending uploads. */
+    /** Stops the upload thread after at most {@code drain} of waiting for pending uploads, then closes the remote storage. */
     public void close(Duration drain) {
         try {
             awaitUploads(drain);
@@ -368,6 +368,7 @@ public final class RemoteLayers implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        remote.close();  // the store owns it (RemoteLayerConfig hands it over)
     }
 
     @Override public void close() { close(Duration.ofSeconds(30)); }
