@@ -85,10 +85,18 @@ class NeonctlCompatTest {
         assertThat(dup.exit()).isEqualTo(1);
         assertThat(dup.out()).contains("branch with name dev-bob already exists");
 
+        // a repeated delete is "already gone" (204, no body): neonctl exits 0, as against Neon
+        for (int i = 0; i < 2; i++) {
+            ok("databases", "delete", "appdb", "--branch", "dev-bob", "--project-id", pid, "-o", "json");
+            ok("roles", "delete", "alice", "--branch", "dev-bob", "--project-id", pid, "-o", "json");
+        }
+        assertThat(s.get("/projects/" + pid + "/branches/" + dev + "/roles/alice").status()).isEqualTo(404);
+
         // wait for the role/database operations, then delete
         awaitAll(pid);
         ok("branches", "delete", "dev-bob", "--project-id", pid, "-o", "json");
         assertThat(s.get("/projects/" + pid + "/branches/" + dev).status()).isEqualTo(404);
+        ok("branches", "delete", dev, "--project-id", pid, "-o", "json");  // by id: no name lookup, the server says 204
         assertThat(ok("branches", "list", "--project-id", pid, "-o", "json").array().size()).isEqualTo(1);
     }
 }
