@@ -38,6 +38,11 @@ class ArborApiTest {
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
         seen.add(ex.getRequestMethod() + " " + path + " auth=" + ex.getRequestHeaders().getFirst("Authorization"));
+        if (path.endsWith("/branches/br-gone")) {  // Neon's answer to deleting what is already gone
+            ex.sendResponseHeaders(204, -1);
+            ex.close();
+            return;
+        }
         String body;
         int status = 200;
         if (path.endsWith("/branches") && locked.getAndIncrement() < 2) {
@@ -73,6 +78,12 @@ class ArborApiTest {
         assertThat(seen.stream().filter(s -> s.startsWith("POST")).count()).isEqualTo(3);
         assertThat(polls.get()).isEqualTo(3);
         assertThat(seen).allMatch(s -> s.endsWith("auth=Bearer secret-key"));
+    }
+
+    @Test
+    void deleteOfWhatIsAlreadyGoneSucceeds() {
+        assertThat(api().mutate("DELETE", "p-1", "/projects/p-1/branches/br-gone", null)).isNull();
+        assertThat(seen).containsExactly("DELETE /api/v2/projects/p-1/branches/br-gone auth=Bearer secret-key");
     }
 
     @Test
