@@ -111,6 +111,19 @@ class ProxyRoleSecretsTest {
     }
 
     @Test
+    void readOnlyComputeChecksSqlRolesInItsSnapshotAndApiRolesAgainstTheControlPlane() throws Exception {
+        var root = h.newRoot();
+        h.compute.applyConfig(h.endpoint("ep-proxy-roles-rw", root, "read_write", -1));
+        asOwner("ep-proxy-roles-rw", "CREATE ROLE ro_reader LOGIN PASSWORD 'Reader-pw.1'");
+        String ro = "ep-proxy-roles-ro";
+        h.endpoint(ro, root, "read_only", -1);  // started by the proxy on first connect, a snapshot of the branch
+        logsIn(ro, "ro_reader", "Reader-pw.1");
+        wrongPassword(ro, "ro_reader", "Reader-pw.2");
+        logsIn(ro, ComputeHarness.ROLE, ComputeHarness.PASSWORD);
+        wrongPassword(ro, ComputeHarness.ROLE, "Reader-pw.1");
+    }
+
+    @Test
     void noLoginRoleIsRefusedAfterItsPasswordLikePostgresDoes() throws Exception {
         asOwner(ep, "CREATE ROLE locked NOLOGIN PASSWORD 'Locked-pw.1'");
         refused(ep, "locked", "Locked-pw.1", "28000", "role \"locked\" is not permitted to log in");

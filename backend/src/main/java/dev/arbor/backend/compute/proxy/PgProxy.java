@@ -28,8 +28,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * startup packet to learn the endpoint (startup option {@code endpoint=<id>} or SNI {@code <id>.<domain>},
  * a branch id plus {@code neon_timestamp}/{@code neon_lsn} for time travel) and authenticates the client
  * itself with SCRAM-SHA-256 or, over TLS, SCRAM-SHA-256-PLUS (channel binding to this TLS session, which
- * {@code channel_binding=require} demands). Only then does it wake the endpoint (the client simply waits),
- * log in over the endpoint's private unix socket, where the proxy is trusted, and splice bytes both ways.
+ * {@code channel_binding=require} demands). The keys are the role's verifier in the endpoint's own pg_authid
+ * (so it wakes the endpoint first; the client simply waits), as postgres itself would check them; read-only
+ * computes, whose pg_authid is a snapshot, check API roles against the control plane's passwords instead.
+ * Once authenticated, it logs in over the endpoint's private unix socket, where the proxy is trusted, and
+ * splices bytes both ways.
  */
 public final class PgProxy {
     private static final Logger log = LoggerFactory.getLogger(PgProxy.class);

@@ -17,7 +17,7 @@ public interface ProxyBackends {
 
     /**
      * Starts the target's compute if it is suspended; returns its postgres' private unix socket, on which the
-     * proxy, having authenticated the client itself, is trusted. Blocks.
+     * proxy is trusted (it reads role verifiers there, and logs in as a client it has authenticated). Blocks.
      * @throws dev.arbor.storage.StorageException.InvalidLsn for a time-travel point outside the history window
      */
     Path wake(ProxyTarget target) throws Exception;
