@@ -69,6 +69,8 @@ public final class AotTraining {
         // Launches mostly load the AutoMTLS pair that an earlier launch cached: train that path.
         Path runtime = Files.createTempDirectory("arbor-aot-runtime-");
         CertCache.store(runtime.resolve(CertCache.FILE), AutoMtls.generate());
+        runtime.toFile().deleteOnExit(); // deleteOnExit runs in reverse order: the file, then the directory
+        runtime.resolve(CertCache.FILE).toFile().deleteOnExit();
         pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         pb.environment().put(ArborProvider.ENV_API_URL, "http://127.0.0.1:" + http.getAddress().getPort());
         Process child = pb.start();
