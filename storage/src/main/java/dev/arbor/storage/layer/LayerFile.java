@@ -49,8 +49,17 @@ public final class LayerFile {
     private final long fileSize;
     private volatile FileChannel ch;
     private volatile boolean retired;
-    /** Remote layer cache: set when the local file was evicted; brings it back (verified) on the next read. */
-    public interface Fetcher { void fetch(LayerFile layer); }
+    /** Remote layer cache: set when the local file was evicted. */
+    public interface Fetcher {
+        /** Downloads the whole layer back into {@link #path()}, verified. @throws StorageException.Corruption */
+        void fetch(LayerFile layer);
+
+        /** The bytes [offset, offset + length) of the remote object: one record on a cache miss. */
+        byte[] readRange(LayerFile layer, long offset, int length);
+
+        /** A read was served remotely: bring the whole layer back (in the background). */
+        void missed(LayerFile layer);
+    }
     private volatile Fetcher fetcher;
     private volatile boolean evicted;
     private long lastUse;  // racy on purpose: an LRU hint, not state
@@ -205,10 +214,17 @@ public final class LayerFile {
                     break;
                 } catch (ClosedChannelException e) {
                     if (retired) throw new Retired();
-                    if (evicted) {  // a cache miss is not a failed attempt
-                        restore(c);
-                        attempt--;
-                        continue;
+                    if (evicted) {  // a cache miss: one ranged GET of the record, checked below like a local read
+                        Fetcher f = fetcher;
+                        byte[] r = f.readRange(this, offsets[i], buf.capacity());
+                        if (r.length != buf.capacity())
+                            throw new StorageException.Corruption("layer " + path + ": remote record " + i + " is " + r.length
+                                    + " bytes, expected " + buf.capacity());
+                        buf.clear();
+                        buf.put(r);
+                        lastUse = System.nanoTime();
+                        f.missed(this);
+                        break;
                     }
                     if (attempt >= 3) throw new StorageException("layer " + path + " is closed", e);
                     reopen(c);
@@ -236,6 +252,7 @@ public final class LayerFile {
      * index, so any damaged byte anywhere in the file is reported. @throws StorageException.Corruption
      */
     public void verifyAll() {
+        ensureLocal();  // one download, not a GET per record
         long[] sorted = offsets.clone();
         java.util.Arrays.sort(sorted);
         java.util.Map<Long, Integer> byOffset = new java.util.HashMap<>();
@@ -278,12 +295,16 @@ public final class LayerFile {
         return true;
     }
 
-    private synchronized void restore(FileChannel closed) throws IOException {
-        if (ch != closed || retired || !evicted) return;
+    /** Brings an evicted layer's file back (download, full verification, rename). @throws StorageException.Corruption */
+    public synchronized void ensureLocal() {
+        if (retired || !evicted) return;
         fetcher.fetch(this);  // downloads and verifies into path, or throws Corruption
-        ch = FileChannel.open(path, StandardOpenOption.READ);
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.READ);
+        } catch (IOException e) {
+            throw IoUtil.io("open of downloaded layer " + path, e);
+        }
         evicted = false;
-        lastUse = System.nanoTime();
     }
 
     /** Whether the local file was evicted (the layer is then only in remote storage). */

@@ -45,7 +45,17 @@ public final class RemoteLayers implements AutoCloseable {
     private volatile String lastError;
     private volatile boolean closed;
     private final Thread uploader;
-    private final LayerFile.Fetcher fetcher = this::fetch;
+    private final LayerFile.Fetcher fetcher = new LayerFile.Fetcher() {
+        @Override public void fetch(LayerFile l) { RemoteLayers.this.fetch(l); }
+        @Override public byte[] readRange(LayerFile l, long offset, int length) {
+            return remote.getRange(key(timelineOf(l), l.name()), offset, length);
+        }
+        @Override public void missed(LayerFile l) { restoreSoon(l); }
+    };
+    /** Brings missed layers back whole, off the reader's path; one at a time, each once. */
+    private final java.util.concurrent.ExecutorService downloader = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> Thread.ofPlatform().name("pagestore-download").daemon().unstarted(r));
+    private final Set<LayerFile> restoring = ConcurrentHashMap.newKeySet();
 
     private sealed interface Task {}
     private record UploadManifest(TimelineId id, Path dir, Manifest manifest, byte[] bytes) implements Task {}
@@ -158,12 +168,44 @@ public final class RemoteLayers implements AutoCloseable {
         }
     }
 
-    /** Cache miss of an evicted layer: download and verify it again. */
+    /** Downloads an evicted layer whole and verifies it again. */
     private void fetch(LayerFile l) {
-        Path p = l.path();
-        TimelineId id = new TimelineId(p.getParent().getFileName().toString());
-        download(id, p, l.fileSize());
+        download(timelineOf(l), l.path(), l.fileSize());
         enqueue(new Evict());  // the download may have pushed the cache over its bound
+    }
+
+    private static TimelineId timelineOf(LayerFile l) {
+        return new TimelineId(l.path().getParent().getFileName().toString());
+    }
+
+    /** Waits until the background downloads of missed layers queued so far are done (benchmarks, tests). */
+    public void awaitRestores() {
+        try {
+            downloader.submit(() -> {}).get();  // one FIFO thread: everything queued before it has run
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // closed
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void restoreSoon(LayerFile l) {
+        if (closed || !restoring.add(l)) return;
+        try {
+            downloader.execute(() -> {
+                try {
+                    l.ensureLocal();
+                } catch (RuntimeException e) {  // reads stay remote (and checked); verify() reports a damaged object
+                    if (!closed) System.err.println("pagestore: background download of " + l.path() + " failed: " + e.getMessage());
+                } finally {
+                    restoring.remove(l);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            restoring.remove(l);
+        }
     }
 
     /** After recovery: re-uploads what a crash may have left behind and starts the upload thread. */
@@ -340,8 +382,7 @@ public final class RemoteLayers implements AutoCloseable {
         for (Resident r : resident) {
             LayerFile l = r.layer();
             if (local - freed <= bound) break;
-            TimelineId id = new TimelineId(l.path().getParent().getFileName().toString());
-            if (!isUploaded(id, l.name())) continue;  // the only copy
+            if (!isUploaded(timelineOf(l), l.name())) continue;  // the only copy
             if (l.evict(fetcher)) freed += l.fileSize();
         }
         return freed;
@@ -362,6 +403,7 @@ public final class RemoteLayers implements AutoCloseable {
             System.err.println("pagestore: closing with uploads pending: " + e.getMessage());
         }
         closed = true;
+        downloader.shutdownNow();
         uploader.interrupt();
         try {
             uploader.join(10_000);

@@ -20,6 +20,9 @@ public interface RemoteStorage extends AutoCloseable {
     /** Downloads {@code key} into {@code target} (overwritten; not fsynced: callers verify, fsync and rename). */
     void get(String key, Path target);
 
+    /** The bytes [offset, offset + length) of {@code key} (fewer if the object is shorter). */
+    byte[] getRange(String key, long offset, int length);
+
     /** Keys starting with {@code prefix}, sorted. */
     List<String> list(String prefix);
 

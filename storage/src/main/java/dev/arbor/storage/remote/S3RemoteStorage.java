@@ -88,6 +88,17 @@ public final class S3RemoteStorage implements RemoteStorage {
         }
     }
 
+    @Override public byte[] getRange(String key, long offset, int length) {
+        try {
+            return s3.getObjectAsBytes(GetObjectRequest.builder().bucket(config.bucket()).key(key(key))
+                    .range("bytes=" + offset + "-" + (offset + length - 1)).build()).asByteArray();
+        } catch (NoSuchKeyException e) {
+            throw new StorageException.NotFound("object " + key + " is not in " + describe());
+        } catch (SdkException e) {
+            throw failure("ranged download of " + key, e);
+        }
+    }
+
     @Override public List<String> list(String prefix) {
         List<String> out = new ArrayList<>();
         int strip = config.prefix().isEmpty() ? 0 : config.prefix().length() + 1;

@@ -232,6 +232,7 @@ class RemoteLayersTest {
             events.add("put " + key + " " + HexFormat.of().formatHex(data));
         }
         @Override public void get(String key, Path target) { s3.get(key, target); }
+        @Override public byte[] getRange(String key, long offset, int length) { return s3.getRange(key, offset, length); }
         @Override public List<String> list(String prefix) { return s3.list(prefix); }
         @Override public void delete(String key) { s3.delete(key); events.add("delete " + key); }
         @Override public String describe() { return s3.describe(); }
@@ -286,6 +287,7 @@ class RemoteLayersTest {
         }
         @Override public void put(String key, byte[] data) { s3.put(key, data); }
         @Override public void get(String key, Path target) { s3.get(key, target); }
+        @Override public byte[] getRange(String key, long offset, int length) { return s3.getRange(key, offset, length); }
         @Override public List<String> list(String prefix) { return s3.list(prefix); }
         @Override public void delete(String key) { s3.delete(key); }
         @Override public String describe() { return s3.describe(); }
@@ -325,6 +327,7 @@ class RemoteLayersTest {
             @Override public void put(String key, byte[] data) { fail(); flaky.put(key, data); }
             private void fail() { if (failures.getAndDecrement() > 0) throw new StorageException("503 Slow Down (injected)"); }
             @Override public void get(String key, Path target) { flaky.get(key, target); }
+            @Override public byte[] getRange(String key, long offset, int length) { return flaky.getRange(key, offset, length); }
             @Override public List<String> list(String prefix) { return flaky.list(prefix); }
             @Override public void delete(String key) { flaky.delete(key); }
             @Override public String describe() { return flaky.describe(); }
