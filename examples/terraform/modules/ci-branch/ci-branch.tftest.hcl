@@ -25,7 +25,7 @@ run "branch_per_build" {
     error_message = "CI branches always expire"
   }
   assert {
-    condition     = startswith(nonsensitive(data.arbor_connection_uri.ci.uri), "postgres")
+    condition     = startswith(nonsensitive(output.database_url), "postgres")
     error_message = "the build gets a connection URI"
   }
 }

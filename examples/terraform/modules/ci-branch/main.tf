@@ -57,18 +57,19 @@ resource "arbor_branch" "ci" {
   }
 }
 
-resource "arbor_endpoint" "ci" {
+module "access" {
+  source                  = "../branch-access"
   project_id              = var.project_id
   branch_id               = arbor_branch.ci.id
   suspend_timeout_seconds = 60
+  role_name               = var.role_name
+  database_name           = var.database_name
 }
 
-data "arbor_connection_uri" "ci" {
-  project_id    = var.project_id
-  branch_id     = arbor_branch.ci.id
-  endpoint_id   = arbor_endpoint.ci.id
-  role_name     = var.role_name
-  database_name = var.database_name
+# states written before the endpoint moved into branch-access keep their endpoint
+moved {
+  from = arbor_endpoint.ci
+  to   = module.access.arbor_endpoint.this
 }
 
 output "branch_id" {
@@ -76,6 +77,6 @@ output "branch_id" {
 }
 
 output "database_url" {
-  value     = data.arbor_connection_uri.ci.uri
+  value     = module.access.database_url
   sensitive = true
 }

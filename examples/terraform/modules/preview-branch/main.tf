@@ -60,18 +60,19 @@ resource "arbor_branch" "preview" {
   }
 }
 
-resource "arbor_endpoint" "preview" {
+module "access" {
+  source                  = "../branch-access"
   project_id              = var.project_id
   branch_id               = arbor_branch.preview.id
   suspend_timeout_seconds = 300
+  role_name               = var.role_name
+  database_name           = var.database_name
 }
 
-data "arbor_connection_uri" "preview" {
-  project_id    = var.project_id
-  branch_id     = arbor_branch.preview.id
-  endpoint_id   = arbor_endpoint.preview.id
-  role_name     = var.role_name
-  database_name = var.database_name
+# states written before the endpoint moved into branch-access keep their endpoint
+moved {
+  from = arbor_endpoint.preview
+  to   = module.access.arbor_endpoint.this
 }
 
 output "branch_id" {
@@ -83,6 +84,6 @@ output "expires_at" {
 }
 
 output "database_url" {
-  value     = data.arbor_connection_uri.preview.uri
+  value     = module.access.database_url
   sensitive = true
 }

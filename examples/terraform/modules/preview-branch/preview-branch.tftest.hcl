@@ -26,7 +26,7 @@ run "preview_for_pr" {
     error_message = "the branch expires after ttl_hours"
   }
   assert {
-    condition     = arbor_endpoint.preview.branch_id == arbor_branch.preview.id
+    condition     = module.access.endpoint_branch_id == arbor_branch.preview.id
     error_message = "the endpoint serves the preview branch"
   }
 }
