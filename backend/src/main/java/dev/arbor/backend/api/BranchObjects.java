@@ -1,19 +1,37 @@
 package dev.arbor.backend.api;
 
 import dev.arbor.backend.meta.Branches.Branch;
+import dev.arbor.backend.meta.Endpoints;
+import dev.arbor.backend.meta.Endpoints.Endpoint;
+import dev.arbor.backend.meta.OperationAction;
+import io.vertx.core.json.JsonObject;
 
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
+import java.util.function.Function;
 
-/** What a branch's roles and databases share: routes keyed by name under the branch, and the branch lookup. */
+/** What a branch's roles and databases share: routes keyed by name under the branch, lookup, delete, apply_config. */
 final class BranchObjects {
     private BranchObjects() {}
+
+    /** The path of one named object: {@code /projects/{projectId}/branches/{branchId}/<kind>/{name}}. */
+    record Key(String projectId, String branchId, String name) {
+        static Key of(Req req, String param) {
+            return new Key(req.project(), req.id("branch_id"), req.pathName(param));
+        }
+    }
 
     /** Reads one named object of a branch ({@code Roles::get}, {@code Databases::get}). */
     @FunctionalInterface
     interface Lookup<T> {
         Optional<T> get(Connection c, String branchId, String name) throws SQLException;
+    }
+
+    /** Removes a live object inside the delete transaction; throws the conflicts that forbid it. */
+    @FunctionalInterface
+    interface Removal<T> {
+        void remove(Connection c, T object) throws SQLException;
     }
 
     /**
@@ -38,19 +56,37 @@ final class BranchObjects {
     }
 
     /** The named object of a live branch; 404 when it, the branch or the project is absent. */
-    static <T> T find(Connection c, String projectId, String branchId, Lookup<T> lookup, String what, String name) throws SQLException {
-        branch(c, projectId, branchId);
-        return lookup.get(c, branchId, name).orElseThrow(() -> ApiException.notFound(what + " " + name + " not found on branch " + branchId));
+    static <T> T find(Connection c, Key k, Lookup<T> lookup, String what) throws SQLException {
+        branch(c, k.projectId(), k.branchId());
+        return lookup.get(c, k.branchId(), k.name())
+                .orElseThrow(() -> ApiException.notFound(what + " " + k.name() + " not found on branch " + k.branchId()));
     }
 
     /**
-     * For DELETE: the named object, or empty when it is already gone (204): its branch was soft-deleted, or the
-     * object is absent. Role and database rows are deleted outright, so on a live branch a deleted one and one that
-     * never existed look the same and both answer 204, as Neon's do. A branch that never existed stays 404.
+     * DELETE of a named object: 200 with the object and the apply_config operations, or 204 when it is already gone:
+     * its branch was soft-deleted, or the object is absent. Role and database rows are deleted outright, so on a live
+     * branch a deleted one and one that never existed look the same and both answer 204, as Neon's do. A branch that
+     * never existed in the project stays 404.
      */
-    static <T> Optional<T> unlessGone(Connection c, String projectId, String branchId, Lookup<T> lookup, String name) throws SQLException {
-        Control.project(c, projectId);
-        if (Control.branchUnlessGone(c, projectId, branchId).isEmpty()) return Optional.empty();
-        return lookup.get(c, branchId, name);
+    static <T> Reply delete(Control ctl, Req req, String param, Lookup<T> lookup, Removal<T> removal,
+                            String field, Function<T, JsonObject> view) {
+        Key k = Key.of(req, param);
+        OpBatch ops = new OpBatch();
+        return ctl.mutate(ops, c -> {
+            Control.lockProject(c, k.projectId());
+            Optional<Branch> b = Control.branchUnlessGone(c, k.projectId(), k.branchId());
+            Optional<T> live = b.isEmpty() ? Optional.empty() : lookup.get(c, k.branchId(), k.name());
+            if (live.isEmpty()) return Reply.gone();
+            removal.remove(c, live.get());
+            applyConfig(c, ops, b.get());
+            return Reply.ok(new JsonObject().put(field, view.apply(live.get())).put("operations", ops.json(ctl.views())));
+        });
+    }
+
+    /** Running endpoints of the branch pick up role and database changes through apply_config. */
+    static void applyConfig(Connection c, OpBatch ops, Branch b) throws SQLException {
+        for (Endpoint e : Endpoints.byBranch(c, b.id())) {
+            if (e.type().equals("read_write") && !e.disabled()) ops.add(c, OperationAction.apply_config, b.projectId(), b.id(), e.id(), null);
+        }
     }
 }

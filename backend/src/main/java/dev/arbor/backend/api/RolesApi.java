@@ -1,10 +1,8 @@
 package dev.arbor.backend.api;
 
+import dev.arbor.backend.api.BranchObjects.Key;
 import dev.arbor.backend.meta.Branches.Branch;
 import dev.arbor.backend.meta.Databases;
-import dev.arbor.backend.meta.Endpoints;
-import dev.arbor.backend.meta.Endpoints.Endpoint;
-import dev.arbor.backend.meta.OperationAction;
 import dev.arbor.backend.meta.Projects.Project;
 import dev.arbor.backend.meta.Roles;
 import dev.arbor.backend.meta.Roles.Role;
@@ -19,22 +17,16 @@ import java.util.function.Consumer;
 
 /** {@code …/branches/{id}/roles}: create, list, get, delete, reveal_password, reset_password. */
 public final class RolesApi implements Consumer<Routes> {
+    private static final String NAME = "role_name";
     private final Control ctl;
 
     public RolesApi(Control ctl) { this.ctl = ctl; }
 
     @Override
     public void accept(Routes r) {
-        String item = BranchObjects.routes(r, "roles", "role_name", this::create, this::list, this::get, this::delete);
+        String item = BranchObjects.routes(r, "roles", NAME, this::create, this::list, this::get, this::delete);
         r.get(item + "/reveal_password", this::reveal);
         r.post(item + "/reset_password", this::reset);
-    }
-
-    /** Running endpoints of the branch pick up role and database changes through apply_config. */
-    static void applyConfig(Connection c, OpBatch ops, Branch b) throws SQLException {
-        for (Endpoint e : Endpoints.byBranch(c, b.id())) {
-            if (e.type().equals("read_write") && !e.disabled()) ops.add(c, OperationAction.apply_config, b.projectId(), b.id(), e.id(), null);
-        }
     }
 
     private Reply create(Req req) {
@@ -52,7 +44,7 @@ public final class RolesApi implements Consumer<Routes> {
             Instant now = Instant.now();
             Role role = new Role(branchId, name, Optional.ofNullable(password).map(ctl.secrets()::encrypt), false, noLogin, now, now);
             Roles.insert(c, role);
-            applyConfig(c, ops, b);
+            BranchObjects.applyConfig(c, ops, b);
             return Reply.created(new JsonObject().put("role", ctl.views().role(role, password)).put("operations", ops.json(ctl.views())));
         });
     }
@@ -66,64 +58,49 @@ public final class RolesApi implements Consumer<Routes> {
         });
     }
 
-    private static Role role(Connection c, String projectId, String branchId, String name) throws SQLException {
-        return BranchObjects.find(c, projectId, branchId, Roles::get, "role", name);
+    private static Role role(Connection c, Key k) throws SQLException {
+        return BranchObjects.find(c, k, Roles::get, "role");
     }
 
     private Reply get(Req req) {
-        String projectId = req.project();
-        String branchId = req.id("branch_id");
-        String name = req.pathName("role_name");
-        return ctl.db().tx(c -> Reply.ok(new JsonObject().put("role", ctl.views().role(role(c, projectId, branchId, name), null))));
+        Key k = Key.of(req, NAME);
+        return ctl.db().tx(c -> Reply.ok(new JsonObject().put("role", ctl.views().role(role(c, k), null))));
     }
 
     private Reply delete(Req req) {
-        String projectId = req.project();
-        String branchId = req.id("branch_id");
-        String name = req.pathName("role_name");
-        OpBatch ops = new OpBatch();
-        return ctl.mutate(ops, c -> {
-            Control.lockProject(c, projectId);
-            Optional<Role> live = BranchObjects.unlessGone(c, projectId, branchId, Roles::get, name);
-            if (live.isEmpty()) return Reply.gone();
-            Role r = live.get();
-            if (r.isProtected()) throw ApiException.conflict("role " + name + " is protected");
-            if (Databases.ownedBy(c, branchId, name)) {
-                throw ApiException.conflict("role " + name + " owns databases on branch " + branchId + "; delete them or change their owner first");
+        return BranchObjects.delete(ctl, req, NAME, Roles::get, (c, r) -> {
+            if (r.isProtected()) throw ApiException.conflict("role " + r.name() + " is protected");
+            if (Databases.ownedBy(c, r.branchId(), r.name())) {
+                throw ApiException.conflict("role " + r.name() + " owns databases on branch " + r.branchId()
+                        + "; delete them or change their owner first");
             }
-            Roles.delete(c, branchId, name);
-            applyConfig(c, ops, Control.branch(c, projectId, branchId));
-            return Reply.ok(new JsonObject().put("role", ctl.views().role(r, null)).put("operations", ops.json(ctl.views())));
-        });
+            Roles.delete(c, r.branchId(), r.name());
+        }, "role", r -> ctl.views().role(r, null));
     }
 
     private Reply reveal(Req req) {
-        String projectId = req.project();
-        String branchId = req.id("branch_id");
-        String name = req.pathName("role_name");
+        Key k = Key.of(req, NAME);
         return ctl.db().tx(c -> {
-            Project p = Control.project(c, projectId);
-            Role r = role(c, projectId, branchId, name);
-            if (!p.storePasswords()) throw ApiException.preconditionFailed("project " + projectId + " does not store passwords");
+            Project p = Control.project(c, k.projectId());
+            Role r = role(c, k);
+            if (!p.storePasswords()) throw ApiException.preconditionFailed("project " + k.projectId() + " does not store passwords");
             String pw = r.passwordEnc().map(ctl.secrets()::decrypt)
-                    .orElseThrow(() -> ApiException.preconditionFailed("role " + name + " has no password (no_login)"));
+                    .orElseThrow(() -> ApiException.preconditionFailed("role " + k.name() + " has no password (no_login)"));
             return Reply.ok(new JsonObject().put("password", pw));
         });
     }
 
     private Reply reset(Req req) {
-        String projectId = req.project();
-        String branchId = req.id("branch_id");
-        String name = req.pathName("role_name");
+        Key k = Key.of(req, NAME);
         String password = Secrets.newPassword();
         OpBatch ops = new OpBatch();
         return ctl.mutate(ops, c -> {
-            Control.lockProject(c, projectId);
-            Role r = role(c, projectId, branchId, name);
-            if (r.noLogin()) throw ApiException.preconditionFailed("role " + name + " cannot log in (no_login); it has no password");
+            Control.lockProject(c, k.projectId());
+            Role r = role(c, k);
+            if (r.noLogin()) throw ApiException.preconditionFailed("role " + k.name() + " cannot log in (no_login); it has no password");
             Instant now = Instant.now();
-            Roles.setPassword(c, branchId, name, ctl.secrets().encrypt(password), now);
-            applyConfig(c, ops, Control.branch(c, projectId, branchId));
+            Roles.setPassword(c, k.branchId(), k.name(), ctl.secrets().encrypt(password), now);
+            BranchObjects.applyConfig(c, ops, Control.branch(c, k.projectId(), k.branchId()));
             Role u = new Role(r.branchId(), r.name(), r.passwordEnc(), r.isProtected(), r.noLogin(), r.createdAt(), now);
             return Reply.ok(new JsonObject().put("role", ctl.views().role(u, password)).put("operations", ops.json(ctl.views())));
         });
