@@ -30,11 +30,11 @@ run "template_and_developers" {
     error_message = "the template is an anonymized branch named main-anon"
   }
   assert {
-    condition     = alltrue([for b in arbor_branch.dev : b.parent_id == arbor_branch.template.id])
+    condition     = alltrue([for p in values(module.developers.parent_ids) : p == arbor_branch.template.id])
     error_message = "developer branches derive from the template, never from main"
   }
   assert {
-    condition     = arbor_branch.dev["alice"].name == "main-anon-alice" && length(nonsensitive(data.arbor_connection_uri.dev["bob"].uri)) > 0
+    condition     = module.developers.branch_names["alice"] == "main-anon-alice" && length(nonsensitive(output.connection_uris["bob"])) > 0
     error_message = "each developer gets a branch and a connection URI"
   }
 }

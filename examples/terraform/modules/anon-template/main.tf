@@ -78,36 +78,16 @@ resource "arbor_masking_rules" "template" {
   rules      = var.masking_rules
 }
 
-resource "arbor_branch" "dev" {
-  for_each   = var.developers
-  project_id = var.project_id
-  parent_id  = arbor_branch.template.id
-  name       = "${var.template_name}-${each.key}"
-  # Branch only once the template holds masked rows.
-  depends_on = [arbor_masking_rules.template]
-}
-
-resource "arbor_endpoint" "dev" {
-  for_each                = var.developers
+# The developers' branches, endpoints, roles and URIs are the dev-branch module's, off the template. Taking the
+# parent from the rules resource makes them wait until the template holds masked rows.
+module "developers" {
+  source                  = "../dev-branch"
   project_id              = var.project_id
-  branch_id               = arbor_branch.dev[each.key].id
+  parent_branch_id        = arbor_masking_rules.template.branch_id
+  name_prefix             = "${var.template_name}-"
+  developers              = var.developers
+  database_name           = var.database_name
   suspend_timeout_seconds = var.suspend_timeout_seconds
-}
-
-resource "arbor_role" "dev" {
-  for_each   = var.developers
-  project_id = var.project_id
-  branch_id  = arbor_branch.dev[each.key].id
-  name       = each.key
-}
-
-data "arbor_connection_uri" "dev" {
-  for_each      = var.developers
-  project_id    = var.project_id
-  branch_id     = arbor_branch.dev[each.key].id
-  endpoint_id   = arbor_endpoint.dev[each.key].id
-  role_name     = arbor_role.dev[each.key].name
-  database_name = var.database_name
 }
 
 output "template_branch_id" {
@@ -119,14 +99,14 @@ output "anonymized_status" {
 }
 
 output "branch_ids" {
-  value = { for k, b in arbor_branch.dev : k => b.id }
+  value = module.developers.branch_ids
 }
 
 output "endpoint_ids" {
-  value = { for k, e in arbor_endpoint.dev : k => e.id }
+  value = module.developers.endpoint_ids
 }
 
 output "connection_uris" {
-  value     = { for k, c in data.arbor_connection_uri.dev : k => c.uri }
+  value     = module.developers.connection_uris
   sensitive = true
 }

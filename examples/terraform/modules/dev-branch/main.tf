@@ -20,9 +20,15 @@ variable "parent_branch_id" {
   description = "Branch to copy; defaults to the project's default branch."
 }
 
+variable "name_prefix" {
+  type        = string
+  default     = "dev-"
+  description = "Prefix of each developer's branch name (<name_prefix><name>)."
+}
+
 variable "developers" {
   type        = set(string)
-  description = "Developer names; each gets dev-<name> with a role <name>."
+  description = "Developer names; each gets <name_prefix><name> with a role <name>."
   validation {
     condition     = alltrue([for d in var.developers : can(regex("^[a-z][a-z0-9_]{0,40}$", d))])
     error_message = "Developer names must be lower-case identifiers (a-z, 0-9, _)."
@@ -43,7 +49,7 @@ resource "arbor_branch" "dev" {
   for_each   = var.developers
   project_id = var.project_id
   parent_id  = var.parent_branch_id
-  name       = "dev-${each.key}"
+  name       = "${var.name_prefix}${each.key}"
 }
 
 resource "arbor_endpoint" "dev" {
@@ -71,6 +77,18 @@ data "arbor_connection_uri" "dev" {
 
 output "branch_ids" {
   value = { for k, b in arbor_branch.dev : k => b.id }
+}
+
+output "parent_ids" {
+  value = { for k, b in arbor_branch.dev : k => b.parent_id }
+}
+
+output "branch_names" {
+  value = { for k, b in arbor_branch.dev : k => b.name }
+}
+
+output "endpoint_ids" {
+  value = { for k, e in arbor_endpoint.dev : k => e.id }
 }
 
 output "endpoint_hosts" {
