@@ -82,8 +82,9 @@ public final class Main implements Runnable {
             String preset = System.getenv("ARBOR_API_KEY");
             ServerConfig cfg = new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(metadataUrl),
                     maxProjects, maxBranches, maxEndpoints, rateLimit,
-                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip())).withMaxProtectedBranches(maxProtected).withRemoteStorage(remoteStorage);
-            ArborServer server = ArborServer.start(cfg.withMetricsListener(metricsHost, metricsPort), noCompute ? ComputeFactory.none() : LocalCompute.factory());
+                    Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip()),
+                    metricsHost, metricsPort, maxProtected, Optional.ofNullable(remoteStorage));
+            ArborServer server = ArborServer.start(cfg, noCompute ? ComputeFactory.none() : LocalCompute.factory());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 server.close();

@@ -46,12 +46,8 @@ public record ServerConfig(
     /** Not 5432, so a system PostgreSQL on the same machine keeps its port. */
     public static final int DEFAULT_PROXY_PORT = 55432;
 
-    /** Without a separate metrics listener ({@code /metrics} on the API port). */
-    public ServerConfig(Path dataDir, String apiHost, int apiPort, int proxyPort, String proxyDomain, Optional<String> metadataUrl,
-                        int maxProjects, int maxBranchesPerProject, int maxActiveEndpointsPerProject, double rateLimitPerKey,
-                        Optional<String> presetApiKey) {
-        this(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects, maxBranchesPerProject,
-                maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES, Optional.empty());
+    public ServerConfig {
+        if (maxProtectedBranchesPerProject < 0) throw new IllegalArgumentException("max protected branches must be >= 0");
     }
 
     /** {@code /metrics} (and probes) on their own listener at {@code host:port}; port -1 puts it back on the API port. */
@@ -62,7 +58,7 @@ public record ServerConfig(
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, "127.0.0.1", DEFAULT_API_PORT, DEFAULT_PROXY_PORT, "localhost",
-                Optional.empty(), 1000, 500, 20, 500, Optional.empty());
+                Optional.empty(), 1000, 500, 20, 500, Optional.empty(), "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES, Optional.empty());
     }
 
     public ServerConfig withApiPort(int port) {
@@ -93,17 +89,5 @@ public record ServerConfig(
     public ServerConfig withPresetApiKey(String key) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
                 maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key), metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
-    }
-
-    public ServerConfig withMaxProtectedBranches(int max) {
-        if (max < 0) throw new IllegalArgumentException("max protected branches must be >= 0");
-        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, max, remoteStorage);
-    }
-
-    public ServerConfig withRemoteStorage(String url) {
-        return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects, maxBranchesPerProject,
-                maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject,
-                Optional.ofNullable(url));
     }
 }
