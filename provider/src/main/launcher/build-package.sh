@@ -9,7 +9,7 @@ JAVA=$JAVA_HOME/bin/java
 rm -rf "$PKG"
 mkdir -p "$PKG"
 cp "$JAR" "$PKG/arbor-provider.jar"
-cp "$HERE/terraform-provider-arbor" "$PKG/$BIN"
+cp "$HERE/arbor-launcher" "$PKG/$BIN"
 chmod 755 "$PKG/$BIN"
 # A fixed mtime: the AOT cache validates the jar's mtime, and the zip entries stay reproducible.
 touch -d '2026-01-01T00:00:00Z' "$PKG/arbor-provider.jar" "$PKG/$BIN"

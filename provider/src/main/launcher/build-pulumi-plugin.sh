@@ -11,7 +11,7 @@ done
 rm -rf "$OUT"
 mkdir -p "$OUT"
 cp -p "$PKG/arbor-provider.jar" "$PKG/arbor-provider.aot" "$OUT/"
-cp "$HERE/pulumi-resource-arbor" "$OUT/pulumi-resource-arbor"
+cp "$HERE/arbor-launcher" "$OUT/pulumi-resource-arbor"
 chmod 755 "$OUT/pulumi-resource-arbor"
 touch -d '2026-01-01T00:00:00Z' "$OUT"/*
 # Reproducible: fixed order, owner and mtime.
