@@ -6,4 +6,12 @@ public enum OperationAction {
     delete_compute, apply_schema_from_branch, anonymize_branch,
     /** Arbor's own: a twin import (pg_dump of an external PostgreSQL restored into a branch). */
     import_data;
+
+    /**
+     * Whether a client connecting to the branch waits until this operation is done (the proxy holds it). A twin
+     * import works through the branch's endpoint itself, so it is no reason to make clients wait.
+     */
+    public boolean holdsConnections() {
+        return this != import_data;
+    }
 }

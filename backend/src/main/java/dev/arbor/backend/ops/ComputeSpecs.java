@@ -1,10 +1,12 @@
 package dev.arbor.backend.ops;
 
+import dev.arbor.backend.meta.AnonymizedBranches;
 import dev.arbor.backend.meta.Branches;
 import dev.arbor.backend.meta.Databases;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.Endpoints;
 import dev.arbor.backend.meta.Endpoints.Endpoint;
+import dev.arbor.backend.meta.Operations;
 import dev.arbor.backend.meta.Projects;
 import dev.arbor.backend.meta.Roles;
 import dev.arbor.backend.meta.Secrets;
@@ -14,6 +16,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -67,12 +70,10 @@ public final class ComputeSpecs implements EndpointRegistry {
     private Lookup lookup(Connection c, String endpointId) throws SQLException {
         Optional<Endpoint> e = Endpoints.getAny(c, endpointId);
         if (e.isEmpty()) return new Lookup(Optional.empty(), false);
-        // a twin import works through the endpoint itself, so it is no reason to make clients wait
-        boolean busy = dev.arbor.backend.meta.Operations.unfinishedFor(c, java.util.List.of(e.get().branchId())).stream()
-                .anyMatch(o -> o.action() != dev.arbor.backend.meta.OperationAction.import_data);
+        boolean busy = Operations.unfinishedFor(c, List.of(e.get().branchId())).stream().anyMatch(o -> o.action().holdsConnections());
         // none of an anonymized branch's endpoints may serve half-masked data
-        if (busy && dev.arbor.backend.meta.AnonymizedBranches.get(c, e.get().branchId())
-                .filter(a -> a.state() == dev.arbor.backend.meta.AnonymizedBranches.State.anonymizing).isPresent()) {
+        if (busy && AnonymizedBranches.get(c, e.get().branchId())
+                .filter(a -> a.state() == AnonymizedBranches.State.anonymizing).isPresent()) {
             throw new IllegalStateException("branch " + e.get().branchId() + " is being anonymized; connect again when it is anonymized");
         }
         return new Lookup(build(c, e.get()), busy);
