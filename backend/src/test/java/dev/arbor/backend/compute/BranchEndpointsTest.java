@@ -61,6 +61,22 @@ class BranchEndpointsTest {
     }
 
     @Test
+    void anEndpointWhoseSocketPathWouldOverflowSunPathStillStartsAndServes() throws Exception {
+        // a 63-character id (the longest DNS label SNI routing takes) under the data dir: the socket directory alone
+        // is longer than postgres' 107-byte limit for a unix socket path
+        String id = "ep-" + "long".repeat(15);
+        assertThat(h.compute.endpointDir(id).resolve("run").toAbsolutePath().toString().length())
+                .isGreaterThan(dev.arbor.backend.compute.process.PostgresServer.MAX_SOCKET_DIR);
+        TimelineId root = h.newRoot();
+        h.compute.applyConfig(h.endpoint(id, root, "read_write", -1));
+        psqlValue(id, "CREATE TABLE t(v int); INSERT INTO t VALUES (7)");
+        assertThat(psqlValue(id, "SELECT v FROM t")).isEqualTo("7");
+        // suspended and woken again: the same short link serves the restarted postmaster
+        h.compute.suspend(id);
+        assertThat(psqlValue(id, "SELECT v + 1 FROM t")).isEqualTo("8");
+    }
+
+    @Test
     void readOnlyEndpointServesTheBranchAndRefusesWrites() throws Exception {
         TimelineId root = h.newRoot();
         h.compute.applyConfig(h.endpoint("ep-rw", root, "read_write", -1));

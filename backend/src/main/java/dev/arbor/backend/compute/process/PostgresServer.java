@@ -56,6 +56,7 @@ public final class PostgresServer {
      */
     public static PostgresServer start(PgInstall pg, Path dataDir, Path socketDir, Path logFile,
                                        Map<String, String> settings, long timeoutMillis) throws IOException {
+        socketDir = shortSocketDir(socketDir);
         IOException last = null;
         for (int attempt = 0; attempt < 40; attempt++) {
             int port = freePort();
@@ -87,6 +88,35 @@ public final class PostgresServer {
             }
         }
         throw last;
+    }
+
+    /** sun_path holds 107 bytes; ".s.PGSQL.65535.lock" is the longest name postgres puts there. */
+    public static final int MAX_SOCKET_DIR = 107 - ".s.PGSQL.65535.lock".length() - 1;
+
+    /**
+     * Postgres refuses to start when its socket path does not fit in sun_path, and endpoint directories
+     * live under a configurable data dir with ids of varying length. A too-long directory is reached
+     * through a short symlink in the temp dir instead (the socket itself stays in the endpoint's private
+     * directory); the link's name is a hash of the real path, so restarts reuse it.
+     */
+    static Path shortSocketDir(Path socketDir) throws IOException {
+        Path dir = socketDir.toAbsolutePath();
+        if (dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_SOCKET_DIR) return dir;
+        Path links = Path.of(System.getProperty("java.io.tmpdir"), "arbor-sockets");
+        Files.createDirectories(links);
+        String hash;
+        try {
+            byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(dir.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            hash = java.util.HexFormat.of().formatHex(d, 0, 8);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Path link = links.resolve(hash);
+        Path tmp = links.resolve(hash + "." + ProcessHandle.current().pid() + "." + Thread.currentThread().threadId() + ".tmp");
+        Files.deleteIfExists(tmp);
+        Files.createSymbolicLink(tmp, dir);
+        Files.move(tmp, link, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        return link;
     }
 
     /**
