@@ -42,6 +42,7 @@ public final class PageStore implements AutoCloseable {
     private final ConcurrentHashMap<TimelineId, TimelineTree> heads = new ConcurrentHashMap<>();
     private final Set<TimelineId> deletedIds = ConcurrentHashMap.newKeySet();
     private final ReentrantLock treeLock = new ReentrantLock(true);  // fair: a GC loop must not starve branch creation
+    private final ReentrantLock attachLock = new ReentrantLock();  // one attach or release at a time; downloads run outside treeLock
     private final ScheduledExecutorService background;
     private volatile long lastGcMillis;
     private final LongAdder gcRuns = new LongAdder(), gcLayers = new LongAdder(), gcBytes = new LongAdder();
@@ -96,10 +97,14 @@ public final class PageStore implements AutoCloseable {
      * that are not on local disk are downloaded (verified) first, so an empty directory serves any timeline
      * in the bucket. Layer files and manifests are uploaded after they are durable locally; local layer files
      * become a cache bounded by {@link RemoteLayerConfig#localCacheBytes()}.
+     * <p>With {@link RemoteLayerConfig#attachOnOpen()} false (cluster mode) the store starts serving no
+     * timeline: nothing is downloaded, recovered or uploaded, and local directories stay as a cache for
+     * {@link #attach}; the node serves exactly the timelines it attaches (those whose lease it holds).
      */
     public static PageStore open(Path dir, StoreConfig config, RemoteLayerConfig remote) {
         PageStore s = new PageStore(dir, config == null ? StoreConfig.defaults() : config, remote);
-        s.recover();
+        if (remote == null || remote.attachOnOpen()) s.recover();
+        else s.createTimelinesDir();
         if (s.remote != null) {
             Map<TimelineId, Path> dirs = new HashMap<>();
             for (Timeline t : s.timelines.values()) if (!t.isBroken()) dirs.put(t.id(), t.dir());
@@ -114,15 +119,18 @@ public final class PageStore implements AutoCloseable {
 
     public static PageStore open(Path dir) { return open(dir, StoreConfig.defaults()); }
 
-    private void recover() {
+    private void createTimelinesDir() {
         try {
             Files.createDirectories(timelinesDir);
         } catch (IOException e) {
             throw IoUtil.io("mkdir " + timelinesDir, e);
         }
+    }
+
+    private void recover() {
+        createTimelinesDir();
         Map<TimelineId, String> downloadFailures = remote == null ? Map.of() : remote.hydrate();
-        Map<TimelineId, Manifest> manifests = new HashMap<>();
-        long high = 0;
+        Map<TimelineId, Path> dirs = new HashMap<>();
         try (Stream<Path> s = Files.list(timelinesDir)) {
             for (Path d : s.toList()) {
                 String name = d.getFileName().toString();
@@ -136,56 +144,252 @@ public final class PageStore implements AutoCloseable {
                     IoUtil.deleteTree(d);
                     continue;
                 }
-                if (downloadFailures.containsKey(id)) {  // never served: its objects in the bucket are damaged
-                    timelines.put(id, Timeline.broken(ctx, d, id, null, downloadFailures.get(id)));
-                    continue;
-                }
-                try {
-                    Manifest m = Manifest.read(d);
-                    if (!m.id().equals(id)) throw new StorageException.Corruption("manifest in " + d + " names timeline " + m.id());
-                    manifests.put(id, m);
-                    high = Math.max(high, m.lsnHighWater());
-                } catch (StorageException.Corruption e) {
-                    timelines.put(id, Timeline.broken(ctx, d, id, null, e.getMessage()));
-                }
+                dirs.put(id, d);
             }
         } catch (IOException e) {
             throw IoUtil.io("listing of " + timelinesDir, e);
         }
-        for (Manifest m : manifests.values()) {
-            Path d = timelinesDir.resolve(m.id().value());
+        timelines.putAll(load(dirs, downloadFailures));
+    }
+
+    /**
+     * Recovers timelines from their directories (manifest, layers, log replay), raises the LSN counter above
+     * them, links each to its ancestor (loaded here or already served) and flushes recovered frozen layers.
+     * Damage (a failed download in {@code failures}, a bad manifest or layer, a missing ancestor, a cycle)
+     * yields a broken timeline, reported on use. The result is not published yet.
+     */
+    private Map<TimelineId, Timeline> load(Map<TimelineId, Path> dirs, Map<TimelineId, String> failures) {
+        Map<TimelineId, Timeline> loaded = new HashMap<>();
+        Map<TimelineId, Manifest> manifests = new HashMap<>();
+        long high = 0;
+        for (var e : dirs.entrySet()) {
+            TimelineId id = e.getKey();
+            Path d = e.getValue();
+            if (failures.containsKey(id)) {  // never served: its objects in the bucket are damaged
+                loaded.put(id, Timeline.broken(ctx, d, id, null, failures.get(id)));
+                continue;
+            }
             try {
-                Timeline t = Timeline.recover(ctx, d, m);
-                timelines.put(m.id(), t);
-                high = Math.max(high, t.headLsn());
-            } catch (StorageException.Corruption e) {
-                timelines.put(m.id(), Timeline.broken(ctx, d, m.id(), m.ancestor(), e.getMessage()));
+                Manifest m = Manifest.read(d);
+                if (!m.id().equals(id)) throw new StorageException.Corruption("manifest in " + d + " names timeline " + m.id());
+                manifests.put(id, m);
+                high = Math.max(high, m.lsnHighWater());
+            } catch (StorageException.Corruption ex) {
+                loaded.put(id, Timeline.broken(ctx, d, id, null, ex.getMessage()));
             }
         }
-        lsn.set(high);
+        for (Manifest m : manifests.values()) {
+            Path d = dirs.get(m.id());
+            try {
+                Timeline t = Timeline.recover(ctx, d, m);
+                loaded.put(m.id(), t);
+                high = Math.max(high, t.headLsn());
+            } catch (StorageException.Corruption e) {
+                loaded.put(m.id(), Timeline.broken(ctx, d, m.id(), m.ancestor(), e.getMessage()));
+            }
+        }
+        lsn.accumulateAndGet(high, Math::max);  // LSNs are never reused, whichever node handed them out
         // Link ancestors; a missing ancestor or a cycle is damage, reported on use.
         for (Manifest m : manifests.values()) {
-            Timeline t = timelines.get(m.id());
+            Timeline t = loaded.get(m.id());
             if (t.isBroken() || m.ancestor() == null) continue;
-            Timeline a = timelines.get(m.ancestor());
+            Timeline a = loaded.containsKey(m.ancestor()) ? loaded.get(m.ancestor()) : timelines.get(m.ancestor());
             if (a == null) {
-                timelines.put(m.id(), Timeline.broken(ctx, t.dir(), m.id(), m.ancestor(),
+                loaded.put(m.id(), Timeline.broken(ctx, t.dir(), m.id(), m.ancestor(),
                         "its ancestor " + m.ancestor() + " does not exist"));
                 t.close();
                 continue;
             }
             t.linkAncestor(a);
         }
-        for (Timeline t : List.copyOf(timelines.values())) {
+        for (Timeline t : List.copyOf(loaded.values())) {
             Set<Timeline> seen = new HashSet<>();
             for (Timeline x = t; x != null && !x.isBroken(); x = x.ancestor()) {
                 if (!seen.add(x)) {
-                    timelines.put(t.id(), Timeline.broken(ctx, t.dir(), t.id(), null, "its ancestry has a cycle"));
+                    loaded.put(t.id(), Timeline.broken(ctx, t.dir(), t.id(), null, "its ancestry has a cycle"));
                     break;
                 }
             }
         }
-        for (Timeline t : timelines.values()) if (!t.isBroken() && t.hasFrozen()) t.flushFrozen();
+        for (Timeline t : loaded.values()) if (!t.isBroken() && t.hasFrozen()) t.flushFrozen();
+        return loaded;
+    }
+
+    // ---------------------------------------------------------------- cluster mode: attach and release
+
+    /**
+     * Makes this store serve {@code ids} (a project whose lease this node took), so that it alone writes
+     * their objects in the bucket. For each id not served yet (a damaged one is tried again): with
+     * {@code discardLocal}, or without a valid local manifest, the local directory is replaced by the
+     * bucket's manifest and every layer it names (each verified, fsynced, renamed); else the local copy
+     * (manifest, layers, logs: possibly a newer tail the bucket lacks) is recovered as at open, and only
+     * layers evicted from it are downloaded. Ancestors must be in {@code ids} or already served, else the
+     * timeline is reported broken ({@link #damaged()}). The LSN counter is raised above every attached
+     * timeline, and each one's current manifest is queued for upload. Other timelines are served meanwhile.
+     * <p>Only use {@code discardLocal=false} when this node was the timeline's last writer (e.g. after its
+     * own crash): a stale local copy would overwrite another node's newer manifest.
+     * @throws StorageException.NotFound (before anything changes) for ids neither in the bucket nor on disk
+     * @throws IllegalStateException without remote storage
+     */
+    public void attach(Collection<TimelineId> ids, boolean discardLocal) {
+        checkOpen();
+        RemoteLayers r = requireRemote();
+        attachLock.lock();
+        try {
+            List<TimelineId> todo = new ArrayList<>();
+            for (TimelineId id : new LinkedHashSet<>(ids)) {
+                Timeline t = timelines.get(id);
+                if (t == null || t.isBroken()) todo.add(id);
+            }
+            if (todo.isEmpty()) return;
+            Map<TimelineId, RemoteLayers.Listing> listings = new HashMap<>();
+            Set<TimelineId> fromBucket = new HashSet<>();
+            List<TimelineId> missing = new ArrayList<>();
+            for (TimelineId id : todo) {
+                RemoteLayers.Listing l = r.list(id);
+                listings.put(id, l);
+                if (discardLocal || !hasValidManifest(timelinesDir.resolve(id.value()), id)) {
+                    fromBucket.add(id);
+                    if (!l.hasManifest()) missing.add(id);
+                }
+            }
+            if (!missing.isEmpty())
+                throw new StorageException.NotFound("timelines " + missing + " are neither in " + r.storage().describe()
+                        + " nor on the local disk of " + dir);
+            // Nothing serves them yet: the downloads run without treeLock, other timelines are served meanwhile.
+            Map<TimelineId, Path> dirs = new HashMap<>();
+            Map<TimelineId, String> failures = new HashMap<>();
+            for (TimelineId id : todo) {
+                Path d = timelinesDir.resolve(id.value());
+                dirs.put(id, d);
+                String failure = r.attach(id, d, listings.get(id), fromBucket.contains(id));
+                if (failure != null) failures.put(id, failure);
+            }
+            treeLock.lock();
+            try {
+                checkOpen();
+                Map<TimelineId, Timeline> loaded = load(dirs, failures);
+                // Queued before anyone can write them, so a newer manifest is never overtaken by this one.
+                for (Timeline t : loaded.values())
+                    if (!t.isBroken()) r.manifestWritten(t.id(), t.dir(), Manifest.read(t.dir()));
+                deletedIds.removeAll(loaded.keySet());
+                timelines.putAll(loaded);
+            } finally {
+                treeLock.unlock();
+            }
+        } finally {
+            attachLock.unlock();
+        }
+    }
+
+    private static boolean hasValidManifest(Path d, TimelineId id) {
+        if (!Manifest.exists(d)) return false;
+        try {
+            return Manifest.read(d).id().equals(id);
+        } catch (StorageException e) {
+            return false;
+        }
+    }
+
+    /**
+     * Stops serving {@code ids} here without touching the bucket beyond finishing their uploads (the lease
+     * passes to another node): writes are refused from now on, open layers are frozen and flushed, their
+     * uploads awaited (at most {@code timeout}), then they are closed and their local directories deleted.
+     * Unknown ids are ignored; a released id can be attached again.
+     * @throws StorageException.Conflict (before anything changes) if a served timeline outside {@code ids}
+     *         branches from one inside: a project is released whole
+     * @throws StorageException if the flush or uploads did not complete in time: the timelines are released
+     *         anyway (their queued uploads dropped) but their local directories are kept
+     */
+    public void release(Collection<TimelineId> ids, Duration timeout) {
+        checkOpen();
+        RemoteLayers r = requireRemote();
+        attachLock.lock();
+        try {
+            Set<TimelineId> set = new HashSet<>(ids);
+            List<Timeline> gone = new ArrayList<>();
+            treeLock.lock();
+            try {
+                for (Timeline t : timelines.values())
+                    if (!t.isBroken() && !set.contains(t.id()) && t.ancestorId() != null && set.contains(t.ancestorId()))
+                        throw new StorageException.Conflict("timeline " + t.id() + " branches from " + t.ancestorId()
+                                + ", which is being released; release them together");
+                for (TimelineId id : set) {
+                    Timeline t = timelines.remove(id);
+                    if (t == null) continue;
+                    heads.remove(id);
+                    t.release();
+                    if (t.ancestor() != null) t.ancestor().children().remove(t);
+                    gone.add(t);
+                }
+            } finally {
+                treeLock.unlock();
+            }
+            if (gone.isEmpty()) return;
+            List<TimelineId> goneIds = gone.stream().map(Timeline::id).toList();
+            StorageException failure = null;
+            try {
+                for (Timeline t : gone) t.flushFrozen();
+                r.awaitUploads(goneIds, timeout);
+            } catch (StorageException e) {
+                failure = e;
+            }
+            r.release(goneIds);
+            for (Timeline t : gone) if (!t.isBroken()) t.close();
+            if (failure != null)
+                throw new StorageException("released timelines " + goneIds + " before all their data reached "
+                        + r.storage().describe() + "; their local directories under " + timelinesDir + " are kept: "
+                        + failure.getMessage(), failure);
+            for (Timeline t : gone) IoUtil.deleteTree(t.dir());
+            IoUtil.fsyncDir(timelinesDir);
+        } finally {
+            attachLock.unlock();
+        }
+    }
+
+    /**
+     * Bounds what exists only on this node's disk: every served timeline with appended records not in a
+     * layer yet is frozen and flushed (on the background thread when there is one, else right here), so its
+     * data is queued for upload. Returns without waiting; {@code remote().awaitUploads} waits for it all.
+     * No-op without remote storage.
+     */
+    public void uploadSoon() {
+        checkOpen();
+        if (remote == null) return;
+        for (Timeline t : timelines.values()) {
+            if (t.isBroken() || t.isDeleted() || t.unflushedBytes() == 0) continue;
+            try {
+                t.freeze();
+            } catch (StorageException e) {
+                continue;  // released or deleted meanwhile
+            }
+            remote.workStarted(t.id());  // awaitUploads covers the flush and the upload it queues
+            Runnable flush = () -> {
+                try {
+                    safely(t::flushFrozen);
+                } finally {
+                    remote.workDone(t.id());
+                }
+            };
+            if (background != null) {
+                try {
+                    background.execute(flush);
+                    continue;
+                } catch (RejectedExecutionException ignored) { }
+            }
+            flush.run();
+        }
+    }
+
+    /**
+     * Bytes written here that the bucket does not hold yet: open and frozen layers of served timelines plus
+     * manifests and layers queued for upload. Approximate while writes and uploads run; 0 without remote storage.
+     */
+    public long remoteLagBytes() {
+        if (remote == null) return 0;
+        long b = remote.pendingBytes();
+        for (Timeline t : timelines.values()) if (!t.isBroken() && !t.isDeleted()) b += t.unflushedBytes();
+        return b;
     }
 
     // ---------------------------------------------------------------- timelines
@@ -451,11 +655,16 @@ public final class PageStore implements AutoCloseable {
      */
     public void flushToRemote(TimelineId id, Duration timeout) {
         checkOpen();
-        if (remote == null) throw new IllegalStateException("page store " + dir + " has no remote storage");
+        RemoteLayers r = requireRemote();
         Timeline t = timeline(id);
         t.freeze();
         t.flushFrozen();
-        remote.awaitUploads(timeout);
+        r.awaitUploads(timeout);
+    }
+
+    private RemoteLayers requireRemote() {
+        if (remote == null) throw new IllegalStateException("page store " + dir + " has no remote storage");
+        return remote;
     }
 
     private Iterable<LayerFile> localLayers() {

@@ -9,11 +9,25 @@ import java.util.Objects;
  * to {@code storage} after they are durable locally, and the local directory becomes a cache of at most
  * {@code localCacheBytes} of layer files (logs and not-yet-uploaded layers are never evicted, so the bound
  * can be exceeded while uploads lag). The store takes ownership of {@code storage} and closes it.
+ *
+ * @param attachOnOpen true: {@code PageStore.open} serves every timeline of the bucket and of the local disk
+ *                     (one node owns the bucket). false (cluster mode, several nodes share the bucket): open
+ *                     serves, recovers and uploads nothing; the node serves only the timelines it
+ *                     {@code attach}es (those whose lease it holds), so it never writes another node's objects.
  */
-public record RemoteLayerConfig(RemoteStorage storage, long localCacheBytes) {
+public record RemoteLayerConfig(RemoteStorage storage, long localCacheBytes, boolean attachOnOpen) {
     public RemoteLayerConfig {
         Objects.requireNonNull(storage, "remote storage");
         if (localCacheBytes < 0) throw new IllegalArgumentException("localCacheBytes must be >= 0");
+    }
+
+    /** One node owning the bucket: open serves every timeline in it. */
+    public RemoteLayerConfig(RemoteStorage storage, long localCacheBytes) {
+        this(storage, localCacheBytes, true);
+    }
+
+    public RemoteLayerConfig withAttachOnOpen(boolean attach) {
+        return new RemoteLayerConfig(storage, localCacheBytes, attach);
     }
 
     /** Local cache bound when the URL sets none. */

@@ -42,6 +42,14 @@ public final class RemoteLayers implements AutoCloseable {
     private final LinkedBlockingDeque<Task> queue = new LinkedBlockingDeque<>();
     private final Object idle = new Object();
     private int pending;  // guarded by idle
+    /** Per timeline: queued tasks and scheduled flushes not done yet (guarded by idle), so a release waits for its own only. */
+    private final Map<TimelineId, Integer> pendingByTimeline = new HashMap<>();
+    /**
+     * Per timeline: bumped at every attach and release. A task runs only if its epoch is still current, so
+     * nothing queued under an earlier ownership (another node may own the timeline now) reaches the bucket.
+     */
+    private final Map<TimelineId, Long> epochs = new ConcurrentHashMap<>();
+    private volatile Task running;
     private volatile String lastError;
     private volatile boolean closed;
     private final Thread uploader;
@@ -58,9 +66,12 @@ public final class RemoteLayers implements AutoCloseable {
     private final Set<LayerFile> restoring = ConcurrentHashMap.newKeySet();
 
     private sealed interface Task {}
-    private record UploadManifest(TimelineId id, Path dir, Manifest manifest, byte[] bytes) implements Task {}
-    private record DeleteTimeline(TimelineId id) implements Task {}
+    private record UploadManifest(TimelineId id, Path dir, Manifest manifest, byte[] bytes, long epoch) implements Task {}
+    private record DeleteTimeline(TimelineId id, long epoch) implements Task {}
     private record Evict() implements Task {}
+
+    /** What the bucket holds under one timeline's prefix: layer object names, and whether the manifest is there. */
+    public record Listing(Set<String> layers, boolean hasManifest) {}
 
     public RemoteLayers(RemoteLayerConfig config, Path timelinesDir, Supplier<Iterable<LayerFile>> localLayers) {
         this.remote = config.storage();
@@ -98,42 +109,115 @@ public final class RemoteLayers implements AutoCloseable {
         }
         for (var e : byTimeline.entrySet()) {
             TimelineId id = e.getKey();
-            Set<String> names = e.getValue();
-            boolean hasManifest = names.remove(Manifest.FILE);
-            names.removeIf(n -> n.endsWith(".tmp"));
-            for (String n : names) uploaded.add(key(id, n));
-            remoteNames.put(id, ConcurrentHashMap.newKeySet());
-            remoteNames.get(id).addAll(names);
+            Listing l = listing(e.getValue());
+            learn(id, l.layers());
             Path dir = timelinesDir.resolve(id.value());
-            try {
-                Files.createDirectories(dir);
-                Manifest m;
-                byte[] manifestBytes = null;
-                if (Manifest.exists(dir)) {
-                    m = Manifest.read(dir);  // local is newer or equal: it is written before it is uploaded
-                } else {
-                    if (!hasManifest) continue;  // layers of an unfinished upload or delete
-                    Path tmp = dir.resolve("manifest.download.tmp");
-                    remote.get(key(id, Manifest.FILE), tmp);
-                    manifestBytes = Files.readAllBytes(tmp);
-                    Files.delete(tmp);
-                    m = Manifest.decode(manifestBytes, key(id, Manifest.FILE));
-                }
-                for (Manifest.LayerRef ref : m.layers()) {
-                    Path p = dir.resolve(ref.name());
-                    if (!Files.exists(p)) download(id, p, ref.size());
-                }
-                if (manifestBytes != null) IoUtil.writeAtomically(dir.resolve(Manifest.FILE), java.nio.ByteBuffer.wrap(manifestBytes));
-            } catch (StorageException.Corruption | StorageException.NotFound x) {
-                damaged.put(id, x.getMessage());
-                keepDamaged(id, dir);
-            } catch (IOException x) {
-                throw IoUtil.io("download of timeline " + id + " from " + remote.describe(), x);
-            }
+            String failure = bringHere(id, dir, l.hasManifest(), Manifest.exists(dir), true);
+            if (failure != null) damaged.put(id, failure);
         }
         IoUtil.fsyncDir(timelinesDir);
         return damaged;
     }
+
+    private static Listing listing(Set<String> names) {
+        Set<String> layers = new HashSet<>(names);
+        boolean hasManifest = layers.remove(Manifest.FILE);
+        layers.removeIf(n -> n.endsWith(".tmp") || n.contains("/"));
+        return new Listing(layers, hasManifest);
+    }
+
+    /** What the bucket holds for one timeline. */
+    public Listing list(TimelineId id) {
+        String prefix = ROOT + id.value() + "/";
+        Set<String> names = new HashSet<>();
+        for (String k : remote.list(prefix)) names.add(k.substring(prefix.length()));
+        return listing(names);
+    }
+
+    /** Records which layer objects the bucket holds for {@code id} (replacing what was known). */
+    private void learn(TimelineId id, Set<String> layers) {
+        forget(id);
+        for (String n : layers) uploaded.add(key(id, n));
+        Set<String> names = ConcurrentHashMap.newKeySet();
+        names.addAll(layers);
+        remoteNames.put(id, names);
+    }
+
+    private void forget(TimelineId id) {
+        String prefix = ROOT + id.value() + "/";
+        uploaded.removeIf(k -> k.startsWith(prefix));
+        remoteNames.remove(id);
+    }
+
+    /**
+     * Brings one timeline's files into {@code dir}: with {@code useLocal} the layers missing under the local
+     * manifest (evicted before), else the bucket's manifest and every layer it names (layers first, each
+     * verified, then the manifest; nothing when the bucket has no manifest). Returns null, or why the
+     * timeline is damaged; {@code placeholder}: then leave a manifest naming no layers so it stays listed.
+     */
+    private String bringHere(TimelineId id, Path dir, boolean hasManifest, boolean useLocal, boolean placeholder) {
+        try {
+            Files.createDirectories(dir);
+            Manifest m;
+            byte[] manifestBytes = null;
+            if (useLocal) {
+                m = Manifest.read(dir);  // local is newer or equal: it is written before it is uploaded
+            } else {
+                if (!hasManifest) return null;  // layers of an unfinished upload or delete
+                Path tmp = dir.resolve("manifest.download.tmp");
+                remote.get(key(id, Manifest.FILE), tmp);
+                manifestBytes = Files.readAllBytes(tmp);
+                Files.delete(tmp);
+                m = Manifest.decode(manifestBytes, key(id, Manifest.FILE));
+                if (!m.id().equals(id)) throw new StorageException.Corruption("object " + key(id, Manifest.FILE) + " names timeline " + m.id());
+            }
+            for (Manifest.LayerRef ref : m.layers()) {
+                Path p = dir.resolve(ref.name());
+                if (!Files.exists(p)) download(id, p, ref.size());
+            }
+            if (manifestBytes != null) IoUtil.writeAtomically(dir.resolve(Manifest.FILE), java.nio.ByteBuffer.wrap(manifestBytes));
+            return null;
+        } catch (StorageException.Corruption | StorageException.NotFound x) {
+            if (placeholder) keepDamaged(id, dir);
+            return x.getMessage();
+        } catch (IOException x) {
+            throw IoUtil.io("download of timeline " + id + " from " + remote.describe(), x);
+        }
+    }
+
+    // ---------------------------------------------------------------- cluster mode: attach and release one timeline
+
+    /**
+     * This store becomes the timeline's only writer: anything still queued for it from an earlier ownership
+     * is dropped, what the bucket holds is re-learned from {@code l}, and its files are brought to {@code dir}:
+     * with {@code fromBucket} the local directory is replaced by the bucket's manifest and layers, else the
+     * local manifest (and its logs) stay and only layers missing under it are downloaded.
+     * Returns null, or why the timeline is damaged (then a replaced directory is removed, never half-filled).
+     */
+    public String attach(TimelineId id, Path dir, Listing l, boolean fromBucket) {
+        epochs.merge(id, 1L, Long::sum);
+        learn(id, l.layers());
+        if (fromBucket) IoUtil.deleteTree(dir);
+        String failure = bringHere(id, dir, l.hasManifest(), !fromBucket, false);
+        if (failure != null && fromBucket) IoUtil.deleteTree(dir);
+        IoUtil.fsyncDir(timelinesDir);
+        return failure;
+    }
+
+    /**
+     * This store no longer owns these timelines: tasks queued for them are dropped when the upload thread
+     * reaches them (one PUT already under way still completes), and what the bucket holds is forgotten.
+     */
+    public void release(Collection<TimelineId> ids) {
+        for (TimelineId id : ids) {
+            epochs.merge(id, 1L, Long::sum);
+            forget(id);
+        }
+    }
+
+    private long epoch(TimelineId id) { return epochs.getOrDefault(id, 0L); }
+
+    private boolean current(UploadManifest u) { return epoch(u.id()) == u.epoch(); }
 
     /** A timeline whose download failed stays listed (as damaged): a placeholder manifest naming no layers. */
     private void keepDamaged(TimelineId id, Path dir) {
@@ -227,19 +311,101 @@ public final class RemoteLayers implements AutoCloseable {
 
     /** Called after the manifest was durably written locally (under the timeline's layer lock, so in order). */
     public void manifestWritten(TimelineId id, Path dir, Manifest m) {
-        enqueue(new UploadManifest(id, dir, m, m.encode()));
+        enqueue(new UploadManifest(id, dir, m, m.encode(), epoch(id)));
     }
 
     /** The timeline's directory is gone locally: remove its manifest first, then its layers. */
     public void timelineDeleted(TimelineId id) {
-        enqueue(new DeleteTimeline(id));
+        enqueue(new DeleteTimeline(id, epoch(id)));
     }
 
     private void enqueue(Task t) {
         synchronized (idle) {
             pending++;
+            TimelineId id = timelineOf(t);
+            if (id != null) pendingByTimeline.merge(id, 1, Integer::sum);
         }
         queue.add(t);
+    }
+
+    private static TimelineId timelineOf(Task t) {
+        return switch (t) {
+            case UploadManifest u -> u.id();
+            case DeleteTimeline d -> d.id();
+            case Evict e -> null;
+        };
+    }
+
+    private void done(TimelineId id) {
+        synchronized (idle) {
+            pending--;
+            if (id != null) pendingByTimeline.computeIfPresent(id, (k, n) -> n > 1 ? n - 1 : null);
+            idle.notifyAll();
+        }
+    }
+
+    /**
+     * Counts work that will queue an upload of {@code id} (a flush scheduled on another thread) as pending
+     * until {@link #workDone}, so {@link #awaitUploads} does not return before that upload is queued.
+     */
+    public void workStarted(TimelineId id) {
+        synchronized (idle) {
+            pending++;
+            pendingByTimeline.merge(id, 1, Integer::sum);
+        }
+    }
+
+    public void workDone(TimelineId id) { done(id); }
+
+    /**
+     * Waits until everything queued so far for these timelines is in the bucket (or dropped by a release).
+     * @throws StorageException if that takes longer than {@code timeout} (with the last upload error)
+     */
+    public void awaitUploads(Collection<TimelineId> ids, Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (idle) {
+            while (true) {
+                int n = 0;
+                for (TimelineId id : ids) n += pendingByTimeline.getOrDefault(id, 0);
+                if (n == 0) return;
+                long left = deadline - System.nanoTime();
+                if (left <= 0)
+                    throw new StorageException(n + " uploads of timelines " + ids + " to " + remote.describe() + " still pending after "
+                            + timeout + (lastError == null ? "" : "; last error: " + lastError));
+                waitIdle(left);
+            }
+        }
+    }
+
+    private void waitIdle(long leftNanos) {
+        try {
+            idle.wait(Math.max(1, leftNanos / 1_000_000));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException("interrupted while waiting for uploads");
+        }
+    }
+
+    /**
+     * Bytes queued for upload and not in the bucket yet: the manifests and the layers they name that are
+     * not uploaded (each counted once). Approximate while the upload thread moves on.
+     */
+    public long pendingBytes() {
+        List<Task> tasks = new ArrayList<>();
+        Task r = running;
+        if (r != null) tasks.add(r);
+        tasks.addAll(queue);
+        Set<String> counted = new HashSet<>();
+        long bytes = 0;
+        for (Task t : tasks) {
+            if (!(t instanceof UploadManifest u) || !current(u)) continue;
+            bytes += u.bytes().length;
+            for (Manifest.LayerRef ref : u.manifest().layers()) {
+                String k = key(u.id(), ref.name());
+                if (!uploaded.contains(k) && counted.add(k)) bytes += ref.size();
+            }
+        }
+        return bytes;
     }
 
     /**
@@ -254,12 +420,7 @@ public final class RemoteLayers implements AutoCloseable {
                 if (left <= 0)
                     throw new StorageException(pending + " uploads to " + remote.describe() + " still pending after " + timeout
                             + (lastError == null ? "" : "; last error: " + lastError));
-                try {
-                    idle.wait(Math.max(1, left / 1_000_000));
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new StorageException("interrupted while waiting for uploads");
-                }
+                waitIdle(left);
             }
         }
     }
@@ -285,6 +446,7 @@ public final class RemoteLayers implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             }
+            running = t;
             while (true) {
                 try {
                     execute(t);
@@ -303,17 +465,17 @@ public final class RemoteLayers implements AutoCloseable {
                     if (closed) return;
                 }
             }
-            synchronized (idle) {
-                pending--;
-                idle.notifyAll();
-            }
+            running = null;
+            done(timelineOf(t));
         }
     }
 
     private void execute(Task t) {
         switch (t) {
             case UploadManifest u -> upload(u);
-            case DeleteTimeline d -> deleteRemote(d.id());
+            case DeleteTimeline d -> {
+                if (epoch(d.id()) == d.epoch()) deleteRemote(d.id());
+            }
             case Evict e -> evictToBound();
         }
     }
@@ -321,6 +483,7 @@ public final class RemoteLayers implements AutoCloseable {
     private void upload(UploadManifest u) {
         for (Manifest.LayerRef ref : u.manifest().layers()) {
             String key = key(u.id(), ref.name());
+            if (!current(u)) return;  // released: another node may own it now
             if (uploaded.contains(key)) continue;
             Path p = u.dir().resolve(ref.name());
             try {
@@ -332,12 +495,14 @@ public final class RemoteLayers implements AutoCloseable {
             }
             uploaded.add(key);
         }
+        if (!current(u)) return;
         remote.put(key(u.id(), Manifest.FILE), u.bytes());
         Set<String> names = remoteNames.computeIfAbsent(u.id(), x -> ConcurrentHashMap.newKeySet());
         Set<String> now = new HashSet<>();
         for (Manifest.LayerRef ref : u.manifest().layers()) now.add(ref.name());
         for (String n : List.copyOf(names))
             if (!now.contains(n)) {  // dropped by GC, compaction or detach: nothing names it any more
+                if (!current(u)) return;
                 remote.delete(key(u.id(), n));
                 uploaded.remove(key(u.id(), n));
                 names.remove(n);

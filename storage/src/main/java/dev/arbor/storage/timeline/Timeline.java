@@ -54,6 +54,7 @@ public final class Timeline {
     private final ReentrantLock layerLock = new ReentrantLock(true);
     private final Set<Timeline> children = ConcurrentHashMap.newKeySet();
     private volatile boolean deleted;
+    private volatile boolean released;
     private long lastMillis = Long.MIN_VALUE;
 
     private Timeline(StoreContext ctx, TimelineId id, Path dir, long createdAtMillis, long startLsn, TimelineId ancestorId,
@@ -210,6 +211,7 @@ public final class Timeline {
     public void checkUsable() {
         if (broken != null) throw new StorageException.Corruption("timeline " + id + " is damaged and not served: " + broken);
         if (deleted) throw new StorageException.NotFound("timeline " + id + " was deleted");
+        if (released) throw new StorageException.NotFound("timeline " + id + " is not served by this store (released)");
     }
 
     // ---------------------------------------------------------------- writes
@@ -275,6 +277,21 @@ public final class Timeline {
         synchronized (this) {
             State x = state;
             state = new State(x.ancestor, x.ancestorLsn, fresh, List.copyOf(frozen), x.layers, x.floorLsn, x.floorMillis, x.flushedLsn);
+        }
+    }
+
+    /**
+     * Stops serving the timeline here (another node takes it over): appends and reads fail from now on, and
+     * the open layer is frozen so {@link #flushFrozen()} writes out everything appended.
+     */
+    public void release() {
+        writeLock.lock();
+        try {
+            if (broken != null || deleted) return;
+            released = true;
+            freezeLocked();
+        } finally {
+            writeLock.unlock();
         }
     }
 
@@ -715,6 +732,14 @@ public final class Timeline {
     }
 
     public boolean hasFrozen() { return !state.frozen.isEmpty(); }
+
+    /** Log bytes of the open and frozen layers: appended but not in a layer file yet. */
+    public long unflushedBytes() {
+        State s = state;
+        long b = s.open == null ? 0 : s.open.bytes.get();
+        for (OpenLayer f : s.frozen) b += f.bytes.get();
+        return b;
+    }
 
     public int frozenCount() { return state.frozen.size(); }
 
