@@ -134,9 +134,8 @@ public final class RemoteLayers implements AutoCloseable {
         return listing(names);
     }
 
-    /** Records which layer objects the bucket holds for {@code id} (replacing what was known). */
+    /** Records which layer objects the bucket holds for {@code id}. */
     private void learn(TimelineId id, Set<String> layers) {
-        forget(id);
         for (String n : layers) uploaded.add(key(id, n));
         Set<String> names = ConcurrentHashMap.newKeySet();
         names.addAll(layers);
@@ -196,6 +195,7 @@ public final class RemoteLayers implements AutoCloseable {
      */
     public String attach(TimelineId id, Path dir, Listing l, boolean fromBucket) {
         epochs.merge(id, 1L, Long::sum);
+        forget(id);  // known from an earlier ownership: another node may have changed it since
         learn(id, l.layers());
         if (fromBucket) IoUtil.deleteTree(dir);
         String failure = bringHere(id, dir, l.hasManifest(), !fromBucket, false);

@@ -771,7 +771,8 @@ public final class Timeline {
             State s = state;
             if (s.open != null) s.open.log.close();
             for (OpenLayer f : s.frozen) f.log.closeQuietly();
-            for (LayerFile l : s.layers) l.close();
+            // Released: a racing reader must not reopen (nor eviction delete) a file of a timeline served elsewhere now.
+            for (LayerFile l : s.layers) if (released) l.retire(); else l.close();
         } finally {
             writeLock.unlock();
         }
