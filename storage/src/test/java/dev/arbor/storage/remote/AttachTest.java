@@ -132,6 +132,57 @@ class AttachTest {
         }
     }
 
+    @Test void attachRunsWhileTheStoreServesAndBranchesOtherTimelines() throws Exception {
+        S3Config bucket = newBucket();
+        TimelineId root, child;
+        Map<String, byte[]> rootModel, childModel;
+        try (PageStore a = node("a", bucket)) {
+            root = a.createTimeline();
+            rootModel = writeRandom(a.fileTree(root), new Random(15), "f", 3, 120);
+            child = a.branch(root, BranchPoint.head());
+            childModel = merged(rootModel, writeRandom(a.fileTree(child), new Random(16), "c", 2, 60));
+            a.flushToRemote(root, WAIT);
+            a.flushToRemote(child, WAIT);
+            a.release(List.of(root, child), WAIT);
+        }
+        try (PageStore b = node("b", bucket)) {
+            TimelineId own = b.createTimeline();
+            FileTree ot = b.fileTree(own);
+            Map<String, byte[]> ownModel = new java.util.concurrent.ConcurrentHashMap<>();
+            List<TimelineId> branches = new java.util.concurrent.CopyOnWriteArrayList<>();
+            var stop = new java.util.concurrent.atomic.AtomicBoolean();
+            var writer = java.util.concurrent.Executors.newSingleThreadExecutor();
+            try {
+                var done = writer.submit(() -> {
+                    Random rnd = new Random(17);
+                    for (int i = 0; !stop.get() || i < 20; i++) {  // writes and branch creations (treeLock) meanwhile
+                        ownModel.putAll(writeRandom(ot, rnd, "w" + i + "-", 1, 3));
+                        ot.sync();
+                        if (i % 5 == 0) branches.add(b.branch(own, BranchPoint.head()));
+                    }
+                    return null;
+                });
+                b.attach(List.of(root, child), true);
+                assertMatches(b.fileTree(child), childModel);
+                stop.set(true);
+                done.get(2, java.util.concurrent.TimeUnit.MINUTES);
+            } finally {
+                stop.set(true);
+                writer.shutdownNow();
+            }
+            assertMatches(b.fileTree(own), ownModel);
+            assertMatches(b.fileTree(root), rootModel);
+            assertThat(b.timelines()).hasSize(3 + branches.size());
+            assertThat(b.damaged()).isEmpty();
+            // LSNs stay unique across the attached project and the store's own timelines.
+            long high = Math.max(b.info(root).headLsn().value(), b.info(own).headLsn().value());
+            assertThat(b.lastLsn().value()).isGreaterThanOrEqualTo(high);
+            long before = b.info(own).headLsn().value();
+            b.fileTree(root).create("/after", 0600);
+            assertThat(b.info(root).headLsn().value()).isGreaterThan(Math.max(before, b.info(child).headLsn().value()));
+        }
+    }
+
     @Test void aClusterNodeOpenedOnAStaleDiskServesAndUploadsNothingUntilAttached() throws Exception {
         S3Config bucket = newBucket();
         TimelineId id;
