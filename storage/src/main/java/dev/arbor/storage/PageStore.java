@@ -226,8 +226,9 @@ public final class PageStore implements AutoCloseable {
      * layers evicted from it are downloaded. Ancestors must be in {@code ids} or already served, else the
      * timeline is reported broken ({@link #damaged()}). The LSN counter is raised above every attached
      * timeline, and each one's current manifest is queued for upload. Other timelines are served meanwhile.
-     * <p>Only use {@code discardLocal=false} when this node was the timeline's last writer (e.g. after its
-     * own crash): a stale local copy would overwrite another node's newer manifest.
+     * <p>{@code discardLocal=false} is for the node that wrote last (e.g. after its own crash). A local copy
+     * is still replaced when the bucket's manifest is not one this store uploaded for it (another node wrote
+     * since); a copy without that record (written before it existed) is trusted.
      * @throws StorageException.NotFound (before anything changes) for ids neither in the bucket nor on disk
      * @throws IllegalStateException without remote storage
      */

@@ -163,10 +163,7 @@ public final class RemoteLayers implements AutoCloseable {
                 m = Manifest.read(dir);  // local is newer or equal: it is written before it is uploaded
             } else {
                 if (!hasManifest) return null;  // layers of an unfinished upload or delete
-                Path tmp = dir.resolve("manifest.download.tmp");
-                remote.get(key(id, Manifest.FILE), tmp);
-                manifestBytes = Files.readAllBytes(tmp);
-                Files.delete(tmp);
+                manifestBytes = remoteManifest(id, dir);
                 m = Manifest.decode(manifestBytes, key(id, Manifest.FILE));
                 if (!m.id().equals(id)) throw new StorageException.Corruption("object " + key(id, Manifest.FILE) + " names timeline " + m.id());
             }
@@ -184,19 +181,85 @@ public final class RemoteLayers implements AutoCloseable {
         }
     }
 
+    private byte[] remoteManifest(TimelineId id, Path dir) throws IOException {
+        Path tmp = dir.resolve("manifest.download.tmp");
+        remote.get(key(id, Manifest.FILE), tmp);
+        byte[] bytes = Files.readAllBytes(tmp);
+        Files.delete(tmp);
+        return bytes;
+    }
+
     // ---------------------------------------------------------------- cluster mode: attach and release one timeline
+
+    /**
+     * Per timeline directory: the checksum and length of every manifest this store PUT for it, appended and
+     * fsynced before the PUT. If the bucket's manifest is not among them, another node wrote the timeline
+     * after this copy was last uploaded, and the copy is stale. (An entry whose PUT a crash prevented only
+     * ever vouches for a manifest this store wrote itself.)
+     */
+    static final String UPLOADS = "uploaded-manifests";
+
+    private static long fingerprint(byte[] manifest) {
+        java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+        crc.update(manifest);
+        return (crc.getValue() << 32) | (manifest.length & 0xffffffffL);
+    }
+
+    /** Records the manifest about to be PUT. False if the timeline's directory is gone (deleted or released). */
+    private static boolean noteUpload(Path dir, byte[] manifest) {
+        try (FileChannel ch = FileChannel.open(dir.resolve(UPLOADS), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.APPEND)) {
+            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).putLong(fingerprint(manifest)).flip();
+            while (b.hasRemaining()) ch.write(b);
+            ch.force(false);
+            return true;
+        } catch (NoSuchFileException e) {
+            return false;
+        } catch (IOException e) {
+            throw IoUtil.io("write of " + dir.resolve(UPLOADS), e);
+        }
+    }
+
+    /**
+     * Whether the local copy in {@code dir} is stale: the bucket's manifest is not one this store put. False
+     * without a record (nothing known) and when the bucket's manifest is damaged (the local copy is the best there is).
+     */
+    private boolean staleCopy(TimelineId id, Path dir) throws IOException {
+        Path record = dir.resolve(UPLOADS);
+        if (!Files.exists(record)) return false;
+        java.nio.ByteBuffer all = java.nio.ByteBuffer.wrap(Files.readAllBytes(record));
+        byte[] theirs = remoteManifest(id, dir);
+        try {
+            Manifest.decode(theirs, key(id, Manifest.FILE));
+        } catch (StorageException.Corruption e) {
+            return false;
+        }
+        long remoteFingerprint = fingerprint(theirs);
+        while (all.remaining() >= 8) if (all.getLong() == remoteFingerprint) return false;
+        return true;
+    }
 
     /**
      * This store becomes the timeline's only writer: anything still queued for it from an earlier ownership
      * is dropped, what the bucket holds is re-learned from {@code l}, and its files are brought to {@code dir}:
      * with {@code fromBucket} the local directory is replaced by the bucket's manifest and layers, else the
-     * local manifest (and its logs) stay and only layers missing under it are downloaded.
+     * local manifest (and its logs) stay and only layers missing under it are downloaded; unless the bucket's
+     * manifest is not one this store put (see {@link #UPLOADS}): then the stale local copy is replaced too.
      * Returns null, or why the timeline is damaged (then a replaced directory is removed, never half-filled).
      */
     public String attach(TimelineId id, Path dir, Listing l, boolean fromBucket) {
         epochs.merge(id, 1L, Long::sum);
         forget(id);  // known from an earlier ownership: another node may have changed it since
         learn(id, l.layers());
+        try {
+            if (!fromBucket && l.hasManifest() && staleCopy(id, dir)) {
+                System.err.println("pagestore: local copy of timeline " + id + " is older than the manifest another node put in "
+                        + remote.describe() + "; replacing it with the bucket's");
+                fromBucket = true;
+            }
+        } catch (IOException e) {
+            throw IoUtil.io("check of the local copy of timeline " + id + " against " + remote.describe(), e);
+        }
         if (fromBucket) IoUtil.deleteTree(dir);
         String failure = bringHere(id, dir, l.hasManifest(), !fromBucket, false);
         if (failure != null && fromBucket) IoUtil.deleteTree(dir);
@@ -495,7 +558,7 @@ public final class RemoteLayers implements AutoCloseable {
             }
             uploaded.add(key);
         }
-        if (!current(u)) return;
+        if (!current(u) || !noteUpload(u.dir(), u.bytes())) return;
         remote.put(key(u.id(), Manifest.FILE), u.bytes());
         Set<String> names = remoteNames.computeIfAbsent(u.id(), x -> ConcurrentHashMap.newKeySet());
         Set<String> now = new HashSet<>();

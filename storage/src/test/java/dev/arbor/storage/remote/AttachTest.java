@@ -216,7 +216,8 @@ class AttachTest {
             assertThat(RemoteLayersTest.objects(bucket)).isEqualTo(objects);
             assertThat(staleDir.resolve(Manifest.FILE)).as("the local copy stays as a cache").exists();
 
-            a.attach(List.of(id), true);  // the lease says B wrote last: drop the stale copy
+            // Even told to keep its copy, A sees that the bucket's manifest is not one it put: B wrote since.
+            a.attach(List.of(id), false);
             assertMatches(a.fileTree(id), model);
             a.remote().awaitUploads(WAIT);
             assertThat(object(bucket, manifestKey(id))).isEqualTo(newest);
