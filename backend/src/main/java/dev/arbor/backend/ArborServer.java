@@ -13,6 +13,8 @@ import dev.arbor.backend.api.OperationsApi;
 import dev.arbor.backend.api.ProjectsApi;
 import dev.arbor.backend.api.RolesApi;
 import dev.arbor.backend.api.Views;
+import dev.arbor.backend.cluster.ClusterNode;
+import dev.arbor.backend.cluster.ProjectForwarding;
 import dev.arbor.backend.meta.ApiKeys;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.Migrations;
@@ -65,6 +67,7 @@ public final class ArborServer implements AutoCloseable {
     private PageStore store;
     private ArborMetrics metrics;
     private int metricsPort = -1;
+    private ClusterNode cluster;
 
     private ArborServer(ServerConfig config) { this.config = config; }
 
@@ -100,15 +103,18 @@ public final class ArborServer implements AutoCloseable {
         adminKeyFile = ensureAdminKey(dir);
 
         // page store and compute
+        // a cluster node serves no timeline until it holds its project's lease (ClusterNode attaches them)
         store = PageStore.open(dir.resolve("store"),
                 StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)),
-                config.remoteStorage().map(dev.arbor.storage.remote.RemoteLayerConfig::open).orElse(null));
+                config.remoteStorage().map(dev.arbor.storage.remote.RemoteLayerConfig::open)
+                        .map(r -> r.withAttachOnOpen(config.node().isEmpty())).orElse(null));
         closers.push(store);
         BranchStorage storage = new PageStoreBranchStorage(store);
         ComputeSpecs specs = new ComputeSpecs(db, secrets);
+        cluster = config.node().map(n -> new ClusterNode(n, db, store, specs)).orElse(null);
         Vertx vertx = Vertx.vertx();
         closers.push(() -> vertx.close().await());
-        ComputeControl compute = computeFactory.create(config, store, specs, vertx);
+        ComputeControl compute = computeFactory.create(config, store, cluster == null ? specs : cluster.registry(), vertx);
         closers.push(compute);
 
         var twin = new dev.arbor.backend.twin.TwinImport(db, secrets, storage, dev.arbor.backend.twin.TwinImport.pgBin(),
@@ -140,11 +146,18 @@ public final class ArborServer implements AutoCloseable {
         metricsPort = obs.metricsPort();
         new dev.arbor.backend.iac.TerraformStateApi(db, auth).mount(api.router());
         dev.arbor.backend.console.ConsoleRoutes.mount(api.router());
-        new dev.arbor.backend.ops.AnonScratch(db, storage, compute).releaseAll(); // what a crash mid-anonymization left
-        executor.resumeUnfinished();
+        if (cluster == null) {
+            new dev.arbor.backend.ops.AnonScratch(db, storage, compute).releaseAll(); // what a crash mid-anonymization left
+            executor.resumeUnfinished();
+        }  // else: each project's unfinished operations resume on the node that takes its lease
         Expiry expiry = new Expiry(db, executor, branches);
         closers.push(expiry);
+        if (cluster != null) api.gate(new ProjectForwarding(vertx, cluster));
         apiPort = api.listen(config.apiHost(), config.apiPort());
+        if (cluster != null) {
+            cluster.start(executor, compute, apiPort, proxyPort);
+            closers.push(cluster);  // first to close: endpoints stop, writes reach the bucket, leases go back
+        }
         log.info("arbor ready: API http://{}:{}/api/v2, data in {}, admin API key in {}", config.apiHost(), apiPort, dir, adminKeyFile);
     }
 
@@ -173,6 +186,8 @@ public final class ArborServer implements AutoCloseable {
     public int apiPort() { return apiPort; }
     public Path adminKeyFile() { return adminKeyFile; }
     public int proxyPort() { return proxyPort; }
+    /** This node's cluster membership, or null when it runs alone. */
+    public ClusterNode cluster() { return cluster; }
     /** The page store (tests compare its timelines with the metadata). */
     public PageStore store() { return store; }
     public String apiBase() { return "http://" + config.apiHost() + ":" + apiPort + "/api/v2"; }

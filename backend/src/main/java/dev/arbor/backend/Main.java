@@ -77,13 +77,30 @@ public final class Main implements Runnable {
         @Option(names = "--metrics-host", defaultValue = "127.0.0.1", description = "Address the --metrics-port listener binds to (default: ${DEFAULT-VALUE}).")
         String metricsHost;
 
+        @Option(names = "--node-id", description = "Run as one node of several sharing --metadata-url and --remote-storage; "
+                + "each project is served by the node holding its lease, and another node takes over when it dies (docs/scale-out.md).")
+        String nodeId;
+
+        @Option(names = "--advertise-host", description = "Host other nodes and clients reach this node's API and proxy on (default: --api-host).")
+        String advertiseHost;
+
+        @Option(names = "--lease-ttl", defaultValue = "15s", converter = DurationConverter.class,
+                description = "With --node-id: a node silent this long loses its projects to other nodes (default: ${DEFAULT-VALUE}).")
+        java.time.Duration leaseTtl;
+
+        @Option(names = "--upload-interval", defaultValue = "5s", converter = DurationConverter.class,
+                description = "With --node-id: how often new writes are pushed to the bucket, the most a lost node's disk alone holds (default: ${DEFAULT-VALUE}).")
+        java.time.Duration uploadInterval;
+
         @Override
         public Integer call() throws Exception {
             String preset = System.getenv("ARBOR_API_KEY");
             ServerConfig cfg = new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(metadataUrl),
                     maxProjects, maxBranches, maxEndpoints, rateLimit,
                     Optional.ofNullable(preset == null || preset.isBlank() ? null : preset.strip()),
-                    metricsHost, metricsPort, maxProtected, Optional.ofNullable(remoteStorage));
+                    metricsHost, metricsPort, maxProtected, Optional.ofNullable(remoteStorage),
+                    Optional.ofNullable(nodeId).map(id -> new dev.arbor.backend.cluster.NodeConfig(id,
+                            advertiseHost == null ? apiHost : advertiseHost, leaseTtl, uploadInterval)));
             ArborServer server = ArborServer.start(cfg, noCompute ? ComputeFactory.none() : LocalCompute.factory());
             CountDownLatch stopped = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -92,6 +109,21 @@ public final class Main implements Runnable {
             }, "arbor-shutdown"));
             stopped.await();
             return 0;
+        }
+    }
+
+    /** {@code 500ms}, {@code 15s}, {@code 2m}. */
+    static final class DurationConverter implements CommandLine.ITypeConverter<java.time.Duration> {
+        @Override
+        public java.time.Duration convert(String v) {
+            var m = java.util.regex.Pattern.compile("(\\d+)(ms|s|m)").matcher(v.strip());
+            if (!m.matches()) throw new CommandLine.TypeConversionException("'" + v + "' is not a duration like 500ms, 15s or 2m");
+            long n = Long.parseLong(m.group(1));
+            return switch (m.group(2)) {
+                case "ms" -> java.time.Duration.ofMillis(n);
+                case "s" -> java.time.Duration.ofSeconds(n);
+                default -> java.time.Duration.ofMinutes(n);
+            };
         }
     }
 }

@@ -23,6 +23,7 @@ import java.util.Optional;
  *                       and the API port has no {@code /metrics}
  * @param remoteStorage  page store layers in a bucket ({@code s3://bucket?endpoint=...}, see
  *                       {@code RemoteLayerConfig.open}); empty = local disk only
+ * @param node           cluster mode: this node's name and lease settings (docs/scale-out.md); empty = one node
  */
 public record ServerConfig(
         Path dataDir,
@@ -39,7 +40,8 @@ public record ServerConfig(
         String metricsHost,
         int metricsPort,
         int maxProtectedBranchesPerProject,
-        Optional<String> remoteStorage) {
+        Optional<String> remoteStorage,
+        Optional<dev.arbor.backend.cluster.NodeConfig> node) {
 
     public static final int DEFAULT_API_PORT = 4242;
     public static final int DEFAULT_MAX_PROTECTED_BRANCHES = 5;
@@ -48,46 +50,50 @@ public record ServerConfig(
 
     public ServerConfig {
         if (maxProtectedBranchesPerProject < 0) throw new IllegalArgumentException("max protected branches must be >= 0");
+        // a node's projects move to other nodes: their metadata and their layers must be where every node reaches them
+        if (node.isPresent() && (metadataUrl.isEmpty() || remoteStorage.isEmpty())) {
+            throw new IllegalArgumentException("--node-id needs --metadata-url and --remote-storage (shared by every node)");
+        }
     }
 
     /** {@code /metrics} (and probes) on their own listener at {@code host:port}; port -1 puts it back on the API port. */
     public ServerConfig withMetricsListener(String host, int port) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, host, port, maxProtectedBranchesPerProject, remoteStorage);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, host, port, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 
     public static ServerConfig defaults(Path dataDir) {
         return new ServerConfig(dataDir, "127.0.0.1", DEFAULT_API_PORT, DEFAULT_PROXY_PORT, "localhost",
-                Optional.empty(), 1000, 500, 20, 500, Optional.empty(), "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES, Optional.empty());
+                Optional.empty(), 1000, 500, 20, 500, Optional.empty(), "127.0.0.1", -1, DEFAULT_MAX_PROTECTED_BRANCHES, Optional.empty(), Optional.empty());
     }
 
     public ServerConfig withApiPort(int port) {
         return new ServerConfig(dataDir, apiHost, port, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 
     public ServerConfig withProxyPort(int port) {
         return new ServerConfig(dataDir, apiHost, apiPort, port, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 
     public ServerConfig withQuotas(int projects, int branchesPerProject, int activeEndpointsPerProject) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, projects,
-                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
+                branchesPerProject, activeEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 
     public ServerConfig withRateLimit(double perKey) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, perKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 
     public ServerConfig withMetadataUrl(String url) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, Optional.ofNullable(url), maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, presetApiKey, metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 
     public ServerConfig withPresetApiKey(String key) {
         return new ServerConfig(dataDir, apiHost, apiPort, proxyPort, proxyDomain, metadataUrl, maxProjects,
-                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key), metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage);
+                maxBranchesPerProject, maxActiveEndpointsPerProject, rateLimitPerKey, Optional.ofNullable(key), metricsHost, metricsPort, maxProtectedBranchesPerProject, remoteStorage, node);
     }
 }

@@ -34,12 +34,15 @@ public final class HttpApi implements AutoCloseable {
     private final Authenticator auth;
     private final ExecutorService workers = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("api-", 0).factory());
     private HttpServer server;
+    /** Runs before every route once the body is read (cluster mode: sends a project's requests to its node). */
+    private volatile io.vertx.core.Handler<RoutingContext> gate = RoutingContext::next;
 
     public HttpApi(Vertx vertx, Authenticator auth, List<java.util.function.Consumer<Routes>> apis) {
         this.vertx = vertx;
         this.auth = auth;
         this.router = Router.router(vertx);
         router.route().handler(BodyHandler.create(false).setBodyLimit(MAX_BODY_BYTES));
+        router.route().handler(ctx -> gate.handle(ctx));
         Routes routes = this::register;
         apis.forEach(a -> a.accept(routes));
         router.route().last().handler(ctx -> sendError(ctx, new ApiException(404, "NOT_FOUND",
@@ -111,6 +114,9 @@ public final class HttpApi implements AutoCloseable {
         ctx.response().setStatusCode(e.status()).putHeader("content-type", "application/json")
                 .putHeader("x-request-id", requestId).end(body.encode());
     }
+
+    /** Installs the handler every request passes first; it calls {@code ctx.next()} to let the API serve it. */
+    public void gate(io.vertx.core.Handler<RoutingContext> gate) { this.gate = gate; }
 
     /** The router, for APIs that need raw bodies or their own body limit (Terraform state). */
     public Router router() { return router; }

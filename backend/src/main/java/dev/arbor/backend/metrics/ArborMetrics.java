@@ -164,6 +164,14 @@ public final class ArborMetrics implements OperationListener {
         e.sample("arbor_store_timelines", timelines.size());
         e.family("arbor_store_damaged_timelines", "gauge", "Timelines whose manifest or layers are damaged (not served)");
         if (damaged >= 0) e.sample("arbor_store_damaged_timelines", damaged);
+        if (store.remote() != null) {
+            e.family("arbor_remote_lag_bytes", "gauge", "Bytes written to this node's disk that the bucket does not hold yet");
+            try {
+                e.sample("arbor_remote_lag_bytes", store.remoteLagBytes());
+            } catch (RuntimeException ignored) {
+                // a store closing under the scrape: the sample is left out
+            }
+        }
         List<TimelineBytes> bytes = new ArrayList<>();
         for (TimelineInfo t : timelines) {
             try {

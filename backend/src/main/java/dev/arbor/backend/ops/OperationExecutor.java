@@ -37,6 +37,11 @@ public final class OperationExecutor implements AutoCloseable {
     private final Map<String, ReentrantLock> subjectLocks = new ConcurrentHashMap<>();
     private volatile boolean closed;
     private volatile OperationListener listener = OperationListener.NONE;
+    /** Cluster mode: this node runs only its own projects' operations (see {@link #serveOnly}). */
+    private volatile java.util.function.Predicate<String> serves = p -> true;
+    private volatile boolean cluster;
+    /** Operations running on some thread of this executor (a sweep may find one a chain is running). */
+    private final java.util.Set<java.util.UUID> inFlight = ConcurrentHashMap.newKeySet();
 
     public OperationExecutor(Db db, Map<OperationAction, Step> steps) {
         this.db = db;
@@ -51,6 +56,8 @@ public final class OperationExecutor implements AutoCloseable {
 
     /** At shutdown a step's database call fails by interruption; the operation resumes at the next start. */
     private void runQuietlyAtShutdown(Operation op) {
+        if (!serves.test(op.projectId())) return;  // another node's project: its owner runs it
+        if (!inFlight.add(op.id())) return;
         org.slf4j.MDC.put("operation_id", op.id().toString());  // on every log line written while it runs
         try {
             runOne(op);
@@ -58,7 +65,29 @@ public final class OperationExecutor implements AutoCloseable {
             if (!closed) throw e;
         } finally {
             org.slf4j.MDC.remove("operation_id");
+            inFlight.remove(op.id());
         }
+    }
+
+    /**
+     * Cluster mode: operations of projects {@code serves} rejects are left to the node that owns them, and an
+     * operation whose dependency is still unfinished waits for the next {@link #sweep} instead of running.
+     */
+    public void serveOnly(java.util.function.Predicate<String> serves) {
+        this.serves = serves;
+        this.cluster = true;
+    }
+
+    /**
+     * Cluster mode: runs the unfinished operations of these projects that no thread here is running, oldest
+     * first (operations another node created, or left unfinished when their node died). Returns how many it found.
+     */
+    public int sweep(java.util.Set<String> projects) {
+        if (closed || projects.isEmpty()) return 0;
+        List<Operation> pending = db.tx(Operations::unfinished).stream()
+                .filter(o -> projects.contains(o.projectId()) && !inFlight.contains(o.id())).toList();
+        if (!pending.isEmpty()) threads.execute(() -> pending.forEach(this::runQuietlyAtShutdown));
+        return pending.size();
     }
 
     /** At start: runs every operation left unfinished by the previous run, oldest first. */
@@ -79,6 +108,7 @@ public final class OperationExecutor implements AutoCloseable {
         if (op.dependsOn().isPresent()) {
             Optional<Operation> dep = db.tx(c -> Operations.get(c, op.dependsOn().get()));
             OperationStatus ds = dep.map(Operation::status).orElse(OperationStatus.finished);
+            if (cluster && ds.unfinished()) return;  // the next sweep runs it
             if (ds == OperationStatus.failed || ds == OperationStatus.error || ds == OperationStatus.cancelled) {
                 finish(op, OperationStatus.failed, op.failuresCount(), "operation " + op.dependsOn().get() + " it depends on did not finish ("
                         + ds + ")");
