@@ -13,7 +13,7 @@ cp "$HERE/arbor-launcher" "$PKG/$BIN"
 chmod 755 "$PKG/$BIN"
 # A fixed mtime: the AOT cache validates the jar's mtime, and the zip entries stay reproducible.
 touch -d '2026-01-01T00:00:00Z' "$PKG/arbor-provider.jar" "$PKG/$BIN"
-FLAGS=(--sun-misc-unsafe-memory-access=allow -Dio.grpc.netty.shaded.io.netty.transport.noNative=true -Dio.grpc.netty.shaded.io.netty.handler.ssl.noOpenSsl=true -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xmx512m -Xlog:disable -Xlog:all=warning:stderr -Xlog:aot=error:stderr)
+FLAGS=(--sun-misc-unsafe-memory-access=allow -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xss512k -Xmx512m -Xlog:disable -Xlog:all=warning:stderr -Xlog:aot=error:stderr)
 ( cd "$PKG"
   # The driver plays Terraform against the provider launched in AOTMode=record (only that JVM is recorded).
   "$JAVA" -cp "$PKG/arbor-provider.jar" dev.arbor.provider.tools.AotTraining "$JAVA" "$PKG/arbor-provider.jar" \

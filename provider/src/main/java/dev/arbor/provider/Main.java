@@ -48,8 +48,9 @@ public final class Main {
     }
 
     /**
-     * Lets the Shutdown reply reach Terraform, stops the threads that sit in native code (netty's and the HTTP
-     * client's selectors, which would hold the VM's exit for 300 ms), then exits without shutdown hooks.
+     * Lets the Shutdown reply reach Terraform, stops the threads that sit in native code (the transport's socket
+     * readers and the HTTP client's selector, which would hold the VM's exit for 300 ms), then exits without
+     * shutdown hooks.
      */
     static void exitSoon(PluginServer server, ProviderService service) {
         Thread.ofPlatform().daemon().start(() -> {

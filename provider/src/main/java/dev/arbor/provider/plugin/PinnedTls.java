@@ -1,19 +1,12 @@
 package dev.arbor.provider.plugin;
 
-import io.grpc.netty.shaded.io.netty.handler.ssl.ApplicationProtocolConfig;
-import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
-import io.grpc.netty.shaded.io.netty.handler.ssl.IdentityCipherSuiteFilter;
-import io.grpc.netty.shaded.io.netty.handler.ssl.JdkSslContext;
-import io.grpc.netty.shaded.io.netty.buffer.ByteBufAllocator;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslHandler;
+import io.grpc.ServerCredentials;
+import io.grpc.TlsServerCredentials;
 import java.net.Socket;
-import java.security.GeneralSecurityException;
 import java.security.Principal;
 import java.security.PrivateKey;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedKeyManager;
 import javax.net.ssl.X509ExtendedTrustManager;
@@ -27,41 +20,17 @@ import javax.net.ssl.X509ExtendedTrustManager;
 final class PinnedTls {
     private PinnedTls() {}
 
-    static SslContext serverContext(AutoMtls own, X509Certificate client) throws GeneralSecurityException {
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(new X509ExtendedKeyManager[] {new OneKey(own)}, new X509ExtendedTrustManager[] {new Pinned(client)},
-                null);
-        ApplicationProtocolConfig alpn = new ApplicationProtocolConfig(ApplicationProtocolConfig.Protocol.ALPN,
-                ApplicationProtocolConfig.SelectorFailureBehavior.NO_ADVERTISE,
-                ApplicationProtocolConfig.SelectedListenerFailureBehavior.ACCEPT, "h2");
-        return new PatientContext(ctx, alpn);
-    }
-
     /**
-     * netty aborts a TLS handshake after 10 s. A cold JVM on a loaded machine (Terraform starts several
-     * plugins at once) can take longer than that, and Terraform then reports "Plugin did not respond".
+     * mTLS credentials for the OkHttp server transport: it builds the SSLContext from these managers (JDK
+     * provider), requires the client certificate and negotiates "h2" over ALPN. It sets no handshake deadline,
+     * so a cold JVM on a loaded machine is not cut off mid-handshake (netty's 10 s default did that).
      */
-    private static final class PatientContext extends JdkSslContext {
-        private static final long HANDSHAKE_TIMEOUT_MS = 120_000;
-
-        PatientContext(SSLContext ctx, ApplicationProtocolConfig alpn) {
-            super(ctx, false, null, IdentityCipherSuiteFilter.INSTANCE, alpn, ClientAuth.REQUIRE,
-                    new String[] {"TLSv1.3", "TLSv1.2"}, false);
-        }
-
-        @Override
-        protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls) {
-            SslHandler h = super.newHandler(alloc, startTls);
-            h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS);
-            return h;
-        }
-
-        @Override
-        protected SslHandler newHandler(ByteBufAllocator alloc, boolean startTls, java.util.concurrent.Executor executor) {
-            SslHandler h = super.newHandler(alloc, startTls, executor);
-            h.setHandshakeTimeoutMillis(HANDSHAKE_TIMEOUT_MS);
-            return h;
-        }
+    static ServerCredentials credentials(AutoMtls own, X509Certificate client) {
+        return TlsServerCredentials.newBuilder()
+                .keyManager(new OneKey(own))
+                .trustManager(new Pinned(client))
+                .clientAuth(TlsServerCredentials.ClientAuth.REQUIRE)
+                .build();
     }
 
     private static final class OneKey extends X509ExtendedKeyManager {

@@ -1,22 +1,24 @@
 package dev.arbor.provider.plugin;
 
 import io.grpc.BindableService;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslContext;
+import io.grpc.ServerCredentials;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.okhttp.OkHttpServerBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A go-plugin gRPC server on 127.0.0.1 with AutoMTLS. The JDK TLS provider is used on purpose:
- * netty's BoringSSL omits ECDSA+SHA512 from the CertificateRequest, so Go's P-521 client certificate
- * is never sent.
+ * A go-plugin gRPC server on 127.0.0.1 with AutoMTLS, on gRPC's OkHttp server transport: blocking sockets
+ * and a thread per connection load about a fifth of the classes grpc-netty needs, which is most of what a
+ * launch pays for. TLS is the JDK's on purpose: BoringSSL omits ECDSA+SHA512 from the CertificateRequest,
+ * so Go's P-521 client certificate would never be sent.
  */
 public final class PluginServer {
     public static final int CORE_PROTOCOL = 1;
@@ -24,12 +26,10 @@ public final class PluginServer {
 
     private final Server server;
     private final AutoMtls serverCert;
-    private final List<NioEventLoopGroup> loops;
 
-    private PluginServer(Server server, AutoMtls serverCert, List<NioEventLoopGroup> loops) {
+    private PluginServer(Server server, AutoMtls serverCert) {
         this.server = server;
         this.serverCert = serverCert;
-        this.loops = loops;
     }
 
     /**
@@ -37,38 +37,35 @@ public final class PluginServer {
      */
     public static PluginServer start(BindableService provider, X509Certificate clientCert, Runnable exit)
             throws IOException {
-        // Loading (or generating) the key and netty's class initialisation overlap on the two cores.
-        java.util.concurrent.CompletableFuture<AutoMtls> pending = clientCert == null ? null
-                : java.util.concurrent.CompletableFuture.supplyAsync(() -> CertCache.cachedOrGenerate(System.getenv()),
+        // Loading (or generating) the key and gRPC's class initialisation overlap on the two cores.
+        CompletableFuture<AutoMtls> pending = clientCert == null ? null
+                : CompletableFuture.supplyAsync(() -> CertCache.cachedOrGenerate(System.getenv()),
                         r -> Thread.ofPlatform().daemon().start(r));
-        NioEventLoopGroup boss = new NioEventLoopGroup(1);
-        NioEventLoopGroup workers = new NioEventLoopGroup(2);
-        NettyServerBuilder b = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .channelType(NioServerSocketChannel.class)
-                .bossEventLoopGroup(boss)
-                .workerEventLoopGroup(workers)
-                // RPCs may block on HTTP calls and operation polling: one virtual thread each.
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
-                .maxInboundMessageSize(64 << 20)
-                .addService(provider)
-                .addService(new GoPluginServices.Controller(exit))
-                .addService(new GoPluginServices.Stdio())
-                .addService(new GoPluginServices.Broker());
+        // Binding the services loads protobuf's descriptors: work that overlaps with the key's loading.
+        List<ServerServiceDefinition> services = List.of(provider.bindService(),
+                new GoPluginServices.Controller(exit).bindService(), new GoPluginServices.Stdio().bindService(),
+                new GoPluginServices.Broker().bindService());
+        dev.arbor.provider.Trace.mark("services bound");
+        ServerCredentials creds = InsecureServerCredentials.create();
         AutoMtls cert = null;
         if (clientCert != null) {
-            dev.arbor.provider.Trace.mark("netty builder");
             cert = pending.join();
             dev.arbor.provider.Trace.mark("certificate");
-            SslContext ssl;
-            try {
-                ssl = PinnedTls.serverContext(cert, clientCert);
-            } catch (java.security.GeneralSecurityException e) {
-                throw new IOException("TLS set-up failed", e);
-            }
-            b.sslContext(ssl);
-            dev.arbor.provider.Trace.mark("ssl context");
+            creds = PinnedTls.credentials(cert, clientCert);
         }
-        return new PluginServer(b.build().start(), cert, List.of(boss, workers));
+        OkHttpServerBuilder b = OkHttpServerBuilder.forPort(new InetSocketAddress("127.0.0.1", 0), creds)
+                .maxInboundMessageSize(64 << 20);
+        services.forEach(b::addService);
+        Server server = serve(b);
+        return new PluginServer(server, cert);
+    }
+
+    /**
+     * Starts a server on the shared settings: RPCs may block on HTTP calls and operation polling, so each runs on
+     * its own virtual thread.
+     */
+    public static Server serve(OkHttpServerBuilder builder) throws IOException {
+        return builder.executor(Executors.newVirtualThreadPerTaskExecutor()).build().start();
     }
 
     public int port() {
@@ -94,22 +91,16 @@ public final class PluginServer {
     }
 
     /**
-     * Stops the server and its event loops, waiting up to {@code timeoutMs}. Called before the JVM halts:
-     * the VM waits up to 300 ms at exit for threads blocked in native code, which netty's selector threads are.
+     * Stops the server and waits up to {@code timeoutMs} for its connections to close. Called before the JVM
+     * halts: the VM waits up to 300 ms at exit for threads blocked in native code, which the transport's socket
+     * readers and its accept loop are until their sockets close.
      */
     public void stopTransport(long timeoutMs) {
         server.shutdownNow();
-        long deadline = System.nanoTime() + timeoutMs * 1_000_000;
-        for (NioEventLoopGroup g : loops) {
-            g.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
-        }
-        for (NioEventLoopGroup g : loops) {
-            try {
-                g.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            server.awaitTermination(timeoutMs, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }

@@ -1,13 +1,12 @@
 package dev.arbor.provider.pulumi;
 
 import dev.arbor.provider.tf.ArborProvider;
+import dev.arbor.provider.plugin.PluginServer;
+import io.grpc.InsecureServerCredentials;
 import io.grpc.Server;
-import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.grpc.okhttp.OkHttpServerBuilder;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
-import java.util.concurrent.Executors;
 
 /**
  * Entry point of {@code pulumi-resource-arbor}. The Pulumi engine runs the plugin with its own gRPC address
@@ -23,16 +22,11 @@ public final class PulumiMain {
         System.setOut(System.err);
         // Ctrl-C reaches the whole process group; the engine follows with Cancel and then kills the plugin.
         sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {});
-        Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
-                .channelType(NioServerSocketChannel.class)
-                .bossEventLoopGroup(new NioEventLoopGroup(1))
-                .workerEventLoopGroup(new NioEventLoopGroup(2))
-                // Calls block on HTTP and operation polling, and the engine runs many at once: a virtual thread each.
-                .executor(Executors.newVirtualThreadPerTaskExecutor())
+        // The engine runs many calls at once, each blocking on HTTP and operation polling: a virtual thread each.
+        Server server = PluginServer.serve(OkHttpServerBuilder
+                .forPort(new InetSocketAddress("127.0.0.1", 0), InsecureServerCredentials.create())
                 .maxInboundMessageSize(400 << 20)
-                .addService(new PulumiProviderService(new ArborProvider(), System.getenv()))
-                .build()
-                .start();
+                .addService(new PulumiProviderService(new ArborProvider(), System.getenv())));
         stdout.println(server.getPort());
         stdout.flush();
         server.awaitTermination();

@@ -14,25 +14,24 @@ import dev.arbor.provider.tf.ArborProvider;
 import dev.arbor.provider.value.Msgpack;
 import dev.arbor.provider.value.TfType;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider;
+import io.grpc.TlsChannelCredentials;
+import io.grpc.okhttp.OkHttpChannelBuilder;
 import java.io.BufferedReader;
 import java.io.ByteArrayInputStream;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
-import java.security.cert.CertificateFactory;
+import java.security.KeyStore;
 import java.security.cert.X509Certificate;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import javax.net.ssl.KeyManagerFactory;
 
 /**
  * Build-time AOT-cache training, shaped like a real Terraform launch: this driver plays Terraform (P-521
@@ -81,14 +80,12 @@ public final class AotTraining {
         }
         String[] parts = line.split("\\|");
         int port = Integer.parseInt(parts[3].substring(parts[3].lastIndexOf(':') + 1));
-        X509Certificate serverCert = (X509Certificate) CertificateFactory.getInstance("X.509")
-                .generateCertificate(new ByteArrayInputStream(Base64.getDecoder().decode(parts[5])));
-        ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", port)
+        ManagedChannel ch = OkHttpChannelBuilder.forAddress("127.0.0.1", port, TlsChannelCredentials.newBuilder()
+                        .keyManager(keyManagers(client))
+                        .trustManager(new ByteArrayInputStream(("-----BEGIN CERTIFICATE-----\n" + parts[5]
+                                + "\n-----END CERTIFICATE-----\n").getBytes(StandardCharsets.US_ASCII)))
+                        .build())
                 .overrideAuthority("localhost")
-                .sslContext(GrpcSslContexts.configure(
-                        io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient()
-                                .keyManager(client.key(), client.certificate())
-                                .trustManager(serverCert), SslProvider.JDK).build())
                 .build();
         try {
             exercise(ch);
@@ -102,6 +99,16 @@ public final class AotTraining {
             throw new IllegalStateException("training: the provider did not exit after Shutdown");
         }
         System.err.println("training: provider exited with " + child.exitValue());
+    }
+
+    /** The client's key as JSSE key managers (build time only, so the plain KeyStore route is fine). */
+    private static javax.net.ssl.KeyManager[] keyManagers(AutoMtls client) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setKeyEntry("client", client.key(), new char[0], new X509Certificate[] {client.certificate()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(ks, new char[0]);
+        return kmf.getKeyManagers();
     }
 
     private static void exercise(ManagedChannel ch) {
