@@ -82,6 +82,14 @@ public final class ComputeBench {
 
     static String direct(int port) { return "postgresql://" + ROLE + ":" + PW + "@127.0.0.1:" + port + "/" + DB + "?sslmode=disable"; }
 
+    /** Native postgres over TLS (the local copy runs with ssl=on): what the TLS hop costs libpq and postgres alone. */
+    static String directTls(int port) { return "postgresql://" + ROLE + ":" + PW + "@127.0.0.1:" + port + "/" + DB + "?sslmode=require"; }
+
+    /** Through the proxy in plaintext: routed by the endpoint option, SCRAM-SHA-256 without channel binding. */
+    String proxyPlain(String ep) {
+        return "postgresql://" + ROLE + ":" + PW + "@127.0.0.1:" + proxyPort + "/" + DB + "?sslmode=disable&options=endpoint%3D" + ep;
+    }
+
     static Procs.Result client(String tool, List<String> args) throws IOException {
         List<String> cmd = new ArrayList<>();
         cmd.add(tool);
@@ -91,6 +99,10 @@ public final class ComputeBench {
         var r = Procs.run(pb, null, 3600);
         if (r.exit() != 0) throw new IOException(tool + " " + args + " failed: " + r.output());
         return r;
+    }
+
+    static long jvmCpuNanos() {
+        return ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
     }
 
     static double ms(long nanos) { return nanos / 1e6; }
@@ -137,6 +149,43 @@ public final class ComputeBench {
         return Double.parseDouble(m.group(1));
     }
 
+    /** One row of the TPS matrix: the same pgbench run against one way of reaching postgres. */
+    record Route(String name, String uri) {}
+
+    /**
+     * pgbench rw and ro through every route, {@code rounds} times interleaved (so load drift hits all routes alike),
+     * printing medians and the ratios to native: plaintext against plaintext and TLS against TLS, since libpq and
+     * postgres pay for TLS themselves.
+     */
+    void tpsMatrix(int nativePort, String ep, int branchPort, int rounds) throws IOException {
+        List<Route> routes = List.of(new Route("native", direct(nativePort)), new Route("native TLS", directTls(nativePort)),
+                new Route("direct", direct(branchPort)), new Route("proxy TLS", uri(ep)), new Route("proxy plain", proxyPlain(ep)));
+        for (boolean ro : List.of(false, true)) {
+            Map<String, List<Double>> runs = new java.util.LinkedHashMap<>();
+            Map<String, List<Double>> cpu = new java.util.LinkedHashMap<>();
+            for (int i = 0; i < rounds; i++)
+                for (Route r : routes) {
+                    long cpu0 = jvmCpuNanos();
+                    double tps = tps(r.uri(), ro);
+                    runs.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(tps);
+                    cpu.computeIfAbsent(r.name(), k -> new ArrayList<>()).add((jvmCpuNanos() - cpu0) / 1e3 / (tps * seconds));
+                }
+            String mode = ro ? "ro" : "rw";
+            StringBuilder line = new StringBuilder("pgbench " + mode + " TPS (median of " + rounds + "):");
+            runs.forEach((k, v) -> line.append(String.format(" %s %.0f %s |", k, median(v), v)));
+            System.out.println(line);
+            // CPU of this JVM (proxy, FUSE daemon, store) per transaction: what the proxy costs, independent of the load
+            StringBuilder cpuLine = new StringBuilder("server JVM CPU per " + mode + " transaction (median):");
+            cpu.forEach((k, v) -> cpuLine.append(String.format(" %s %.1f us |", k, median(v))));
+            System.out.println(cpuLine);
+            double n = median(runs.get("native")), nt = median(runs.get("native TLS"));
+            System.out.printf("RATIO %s branch/native = %.2f via proxy (TLS / native TLS), %.2f via proxy (TLS / native plaintext),"
+                            + " %.2f via proxy (plaintext / native plaintext), %.2f direct (goal >= %s)%n", mode,
+                    median(runs.get("proxy TLS")) / nt, median(runs.get("proxy TLS")) / n, median(runs.get("proxy plain")) / n,
+                    median(runs.get("direct")) / n, ro ? "0.9" : "0.8");
+        }
+    }
+
     /** A local, non-FUSE copy of a timeline's cluster, for the native baseline. */
     Path nativeCopy(TimelineId timeline) throws Exception {
         Path mnt = dir.resolve("copy-mnt");
@@ -155,9 +204,17 @@ public final class ComputeBench {
     Native nativeStart(Path data, Path sock) throws Exception {
         int port;
         try (var s = new java.net.ServerSocket(0)) { port = s.getLocalPort(); }
+        Path crt = sock.resolve("server.crt"), key = sock.resolve("server.key");
+        if (!Files.exists(key)) {  // TLS for the native baseline too, so "via proxy with TLS" has a like-for-like native figure
+            client("openssl", List.of("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", key.toString(), "-out", crt.toString(), "-days", "2", "-subj", "/CN=localhost"));
+            client("chown", List.of(pg.runAs().uid() + ":" + pg.runAs().gid(), crt.toString(), key.toString()));
+            client("chmod", List.of("0600", key.toString()));
+        }
         long t0 = System.nanoTime();
         var r = Procs.run(pg.builder("pg_ctl", List.of("-D", data.toString(), "-w", "-l", sock.resolve("native.log").toString(),
-                "-o", "-c port=" + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + sock, "start")), null, 120);
+                "-o", "-c port=" + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + sock
+                        + " -c ssl=on -c ssl_cert_file=" + crt + " -c ssl_key_file=" + key, "start")), null, 120);
         if (r.exit() != 0) throw new IOException("pg_ctl start failed: " + r.output());
         client("psql", List.of("-X", "-At", direct(port), "-c", "SELECT count(*) > 0 FROM pgbench_branches"));
         return new Native(port, ms(System.nanoTime() - t0));
@@ -246,17 +303,8 @@ public final class ComputeBench {
         TimelineId tpsBranch = store.branch(big, BranchPoint.head());
         cm.applyConfig(spec("ep-tps", tpsBranch));
         int branchPort = ((EndpointStatus.Running) cm.status("ep-tps")).port();
-        double nRw = tps(direct(nat.port()), false);
-        double bRw = tps(uri("ep-tps"), false);
-        double dRw = tps(direct(branchPort), false);
-        double nRo = tps(direct(nat.port()), true);
-        double bRo = tps(uri("ep-tps"), true);
-        double dRo = tps(direct(branchPort), true);
+        tpsMatrix(nat.port(), "ep-tps", branchPort, 1);
         nativeStop(copy);
-        System.out.printf("pgbench rw TPS: native %.0f | branch via proxy %.0f | branch direct %.0f%n", nRw, bRw, dRw);
-        System.out.printf("pgbench ro TPS: native %.0f | branch via proxy %.0f | branch direct %.0f%n", nRo, bRo, dRo);
-        System.out.printf("RATIO rw branch/native = %.2f via proxy, %.2f direct (goal >= 0.8)%n", bRw / nRw, dRw / nRw);
-        System.out.printf("RATIO ro branch/native = %.2f via proxy, %.2f direct (goal >= 0.9)%n", bRo / nRo, dRo / nRo);
         cm.suspend("ep-tps");
 
         // --- memory: 20 suspended + 3 active endpoints (each on its own branch of the scale-1 data)
