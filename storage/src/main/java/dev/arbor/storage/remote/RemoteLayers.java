@@ -205,18 +205,32 @@ public final class RemoteLayers implements AutoCloseable {
         return (crc.getValue() << 32) | (manifest.length & 0xffffffffL);
     }
 
+    /** Entries kept when the record is rewritten: the last writer's bucket manifest is one of its latest PUTs. */
+    private static final int UPLOADS_KEPT = 64;
+
     /** Records the manifest about to be PUT. False if the timeline's directory is gone (deleted or released). */
     private static boolean noteUpload(Path dir, byte[] manifest) {
-        try (FileChannel ch = FileChannel.open(dir.resolve(UPLOADS), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND)) {
-            java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).putLong(fingerprint(manifest)).flip();
-            while (b.hasRemaining()) ch.write(b);
-            ch.force(false);
+        Path record = dir.resolve(UPLOADS);
+        try {
+            long size = Files.exists(record) ? Files.size(record) : 0;
+            if (size >= 8L * UPLOADS_KEPT * 8) {  // bounded: rewrite with the latest entries (atomically)
+                byte[] all = Files.readAllBytes(record);
+                int keep = 8 * (UPLOADS_KEPT - 1), from = (all.length / 8) * 8 - keep;
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(keep + 8).put(all, from, keep).putLong(fingerprint(manifest)).flip();
+                IoUtil.writeAtomically(record, b);
+                return true;
+            }
+            try (FileChannel ch = FileChannel.open(record, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND)) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8).putLong(fingerprint(manifest)).flip();
+                while (b.hasRemaining()) ch.write(b);
+                ch.force(false);
+            }
             return true;
         } catch (NoSuchFileException e) {
             return false;
-        } catch (IOException e) {
-            throw IoUtil.io("write of " + dir.resolve(UPLOADS), e);
+        } catch (IOException | StorageException e) {
+            if (!Files.isDirectory(dir)) return false;
+            throw e instanceof IOException io ? IoUtil.io("write of " + record, io) : (StorageException) e;
         }
     }
 

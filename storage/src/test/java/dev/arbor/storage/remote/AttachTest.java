@@ -259,6 +259,31 @@ class AttachTest {
         }
     }
 
+    @Test void theRecordOfUploadedManifestsStaysBoundedAndStillVouchesForTheLatest() {
+        S3Config bucket = newBucket();
+        TimelineId id;
+        Map<String, byte[]> model;
+        Path record;
+        try (PageStore a = node("a", bucket)) {
+            id = a.createTimeline();
+            record = a.timeline(id).dir().resolve(RemoteLayers.UPLOADS);
+            for (int i = 1; i <= 600; i++) a.setHistoryWindow(id, Duration.ofMinutes(i));  // one manifest upload each
+            a.remote().awaitUploads(WAIT);
+            long size = record.toFile().length();
+            assertThat(size).as("rewritten with the latest entries past 512").isPositive().isLessThanOrEqualTo(8L * 512);
+            assertThat(size % 8).isZero();
+            FileTree t = a.fileTree(id);
+            model = writeRandom(t, new Random(18), "tail", 1, 1);
+            t.sync();
+            a.crashForTesting(new Random(3));
+        }
+        try (PageStore a = node("a", bucket)) {
+            a.attach(List.of(id), false);  // the bucket's manifest is the latest this node put: its copy is kept
+            assertMatches(a.fileTree(id), model);
+            assertThat(a.info(id).historyWindow()).isEqualTo(Duration.ofMinutes(600));
+        }
+    }
+
     @Test void remoteLagCountsWhatOnlyThisDiskHolds() {
         S3Config bucket = newBucket();
         try (PageStore a = PageStore.open(tmp.resolve("a"), config.withBackground(Duration.ofMillis(50), Duration.ofHours(1)),
