@@ -51,6 +51,8 @@ public final class RemoteLayers implements AutoCloseable {
     private final Map<TimelineId, Long> epochs = new ConcurrentHashMap<>();
     private volatile Task running;
     private volatile String lastError;
+    /** Whether this node may still write the bucket (cluster mode: its leases are confirmed); checked before every PUT and DELETE. */
+    private volatile java.util.function.BooleanSupplier writeGate = () -> true;
     private volatile boolean closed;
     private final Thread uploader;
     private final LayerFile.Fetcher fetcher = new LayerFile.Fetcher() {
@@ -512,6 +514,23 @@ public final class RemoteLayers implements AutoCloseable {
     /** The last upload failure (retried), or null. */
     public String lastError() { return lastError; }
 
+    /**
+     * Cluster mode: the uploader writes and deletes objects only while {@code gate} answers true, and otherwise
+     * holds its queue (retrying with backoff). A node whose leases may have expired (it could not confirm them
+     * in time, e.g. after a long pause) must not overwrite what the next owner of its timelines writes; once it
+     * learns it lost them, {@code release} drops what it had queued.
+     */
+    public void setWriteGate(java.util.function.BooleanSupplier gate) { this.writeGate = gate; }
+
+    private void checkWriteGate() {
+        if (!writeGate.getAsBoolean()) throw new GateClosed("writes to " + remote.describe() + " held: this node's ownership is not confirmed");
+    }
+
+    /** Not a failure of the bucket: the task waits, polled often, without growing the retry backoff. */
+    private static final class GateClosed extends IllegalStateException {
+        GateClosed(String message) { super(message); }
+    }
+
     public boolean isUploaded(TimelineId id, String layerName) { return uploaded.contains(key(id, layerName)); }
 
     private void run() {
@@ -530,6 +549,14 @@ public final class RemoteLayers implements AutoCloseable {
                     lastError = null;
                     backoff = 100;
                     break;
+                } catch (GateClosed g) {
+                    lastError = g.getMessage();
+                    try {
+                        Thread.sleep(200);
+                    } catch (InterruptedException ie) {
+                        return;
+                    }
+                    if (closed) return;
                 } catch (RuntimeException e) {
                     lastError = e.getMessage();
                     System.err.println("pagestore: remote storage task failed, retrying in " + backoff + " ms: " + e.getMessage());
@@ -551,7 +578,10 @@ public final class RemoteLayers implements AutoCloseable {
         switch (t) {
             case UploadManifest u -> upload(u);
             case DeleteTimeline d -> {
-                if (epoch(d.id()) == d.epoch()) deleteRemote(d.id());
+                if (epoch(d.id()) == d.epoch()) {
+                    checkWriteGate();
+                    deleteRemote(d.id());
+                }
             }
             case Evict e -> evictToBound();
         }
@@ -562,6 +592,7 @@ public final class RemoteLayers implements AutoCloseable {
             String key = key(u.id(), ref.name());
             if (!current(u)) return;  // released: another node may own it now
             if (uploaded.contains(key)) continue;
+            checkWriteGate();
             Path p = u.dir().resolve(ref.name());
             try {
                 remote.put(key, p);
@@ -572,7 +603,9 @@ public final class RemoteLayers implements AutoCloseable {
             }
             uploaded.add(key);
         }
-        if (!current(u) || !noteUpload(u.dir(), u.bytes())) return;
+        if (!current(u)) return;
+        checkWriteGate();
+        if (!noteUpload(u.dir(), u.bytes())) return;
         remote.put(key(u.id(), Manifest.FILE), u.bytes());
         Set<String> names = remoteNames.computeIfAbsent(u.id(), x -> ConcurrentHashMap.newKeySet());
         Set<String> now = new HashSet<>();
@@ -580,6 +613,7 @@ public final class RemoteLayers implements AutoCloseable {
         for (String n : List.copyOf(names))
             if (!now.contains(n)) {  // dropped by GC, compaction or detach: nothing names it any more
                 if (!current(u)) return;
+                checkWriteGate();
                 remote.delete(key(u.id(), n));
                 uploaded.remove(key(u.id(), n));
                 names.remove(n);

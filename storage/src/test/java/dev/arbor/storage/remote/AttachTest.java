@@ -65,6 +65,38 @@ class AttachTest {
         return m;
     }
 
+    @Test void aClosedWriteGateHoldsEveryUploadUntilItOpens() throws Exception {
+        S3Config bucket = newBucket();
+        try (PageStore a = node("a", bucket)) {
+            java.util.concurrent.atomic.AtomicBoolean confirmed = new java.util.concurrent.atomic.AtomicBoolean(true);
+            a.remote().setWriteGate(confirmed::get);
+            TimelineId t = a.createTimeline(Duration.ofDays(1));
+            Map<String, byte[]> first = writeRandom(a.fileTree(t), new Random(7), "f", 2, 40);
+            a.fileTree(t).sync();
+            a.flushToRemote(t, WAIT);
+            byte[] before = object(bucket, manifestKey(t));
+
+            // the node can no longer confirm it owns the timeline: nothing it writes reaches the bucket
+            confirmed.set(false);
+            Map<String, byte[]> second = writeRandom(a.fileTree(t), new Random(8), "g", 2, 40);
+            a.fileTree(t).sync();
+            a.uploadSoon();
+            assertThatThrownBy(() -> a.remote().awaitUploads(Duration.ofSeconds(3))).isInstanceOf(StorageException.class);
+            assertThat(object(bucket, manifestKey(t))).isEqualTo(before);
+            assertThat(a.remoteLagBytes()).isPositive();
+
+            // confirmed again: the held uploads land, in order
+            confirmed.set(true);
+            a.remote().awaitUploads(WAIT);
+            assertThat(object(bucket, manifestKey(t))).isNotEqualTo(before);
+            assertThat(a.remoteLagBytes()).isZero();
+            try (PageStore b = node("b", bucket)) {
+                b.attach(List.of(t), true);
+                assertMatches(b.fileTree(t), merged(first, second));
+            }
+        }
+    }
+
     @Test void aProjectMovesBetweenNodesThroughTheBucket() {
         S3Config bucket = newBucket();
         TimelineId root, child;
