@@ -61,6 +61,7 @@ final class LocalCompute implements ComputeControl {
     @Override public void initTimeline(TimelineId timeline) throws Exception { manager.initTimeline(timeline); }
     @Override public void checkpoint(TimelineId timeline) { manager.checkpoint(timeline); }
     @Override public void delete(EndpointSpec endpoint) throws Exception { manager.delete(endpoint); }
+    @Override public void stopProject(String projectId) { manager.stopProject(projectId); }
     @Override public void copySchema(EndpointSpec source, EndpointSpec target) throws Exception { manager.copySchema(source, target); }
     @Override public void withSuperuser(EndpointSpec source, EndpointSpec target, JdbcWork work) throws Exception {
         manager.withSuperuser(source, target, work);

@@ -1,7 +1,6 @@
 package dev.arbor.backend.cluster;
 
 import dev.arbor.backend.meta.Db;
-import dev.arbor.backend.meta.Endpoints;
 import dev.arbor.backend.ops.ComputeControl;
 import dev.arbor.backend.ops.ComputeSpecs;
 import dev.arbor.backend.ops.EndpointSpec;
@@ -29,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * page store, its endpoints run, its operations executed) only while this node holds its lease row. Every
  * ttl/3 the node renews its leases, takes over projects whose lease expired (a dead node's), and runs their
  * unfinished operations; every upload interval it pushes new writes to the bucket. A node that cannot renew
- * for 2/3 of the ttl stops serving on its own before anyone else may take over.
+ * for half the ttl stops serving on its own, and past 5/6 of it holds every write to the bucket, before
+ * anyone else may take over.
  */
 public final class ClusterNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ClusterNode.class);
@@ -71,6 +71,10 @@ public final class ClusterNode implements AutoCloseable {
         this.executor = executor;
         this.compute = compute;
         executor.serveOnly(this::servesHere);
+        // past 5/6 of the ttl without a confirmed renewal another node may soon own our projects: hold uploads
+        // (the clock starts before the renewal query, so the database's expiry is never earlier than ours)
+        long gate = config.leaseTtl().toNanos() * 5 / 6;
+        store.remote().setWriteGate(() -> System.nanoTime() - lastRenewNanos < gate);
         String apiUrl = "http://" + config.advertiseHost() + ":" + apiPort + "/api/v2";
         db.tx(c -> { ProjectLeases.register(c, config.nodeId(), apiUrl, config.advertiseHost(), proxyPort); return null; });
         long tick = Math.max(200, config.leaseTtl().toMillis() / 3);
@@ -207,10 +211,10 @@ public final class ClusterNode implements AutoCloseable {
         } catch (RuntimeException e) {
             long sinceRenew = System.nanoTime() - lastRenewNanos;
             log.warn("node {}: lease renewal failed: {}", config.nodeId(), e.toString());
-            if (sinceRenew > config.leaseTtl().toNanos() * 2 / 3 && !owned.isEmpty()) {
+            if (sinceRenew > config.leaseTtl().toNanos() / 2 && !owned.isEmpty()) {
                 log.error("node {} could not renew its leases for {} ms; it stops serving {} before they expire",
                         config.nodeId(), sinceRenew / 1_000_000, owned);
-                fence(Set.copyOf(owned), Duration.ofSeconds(5));
+                fence(Set.copyOf(owned), config.leaseTtl().dividedBy(3));  // uploads finish before the write gate closes
             }
         }
     }
@@ -248,7 +252,7 @@ public final class ClusterNode implements AutoCloseable {
         for (String p : projects) {
             stopEndpoints(p);
             try {
-                store.release(db.tx(c -> timelinesOf(c, p)), uploadTimeout);
+                store.release(servedTimelines(p), uploadTimeout);
             } catch (RuntimeException e) {
                 log.warn("node {}: releasing project {}'s timelines: {}", config.nodeId(), p, e.toString());
             }
@@ -258,24 +262,26 @@ public final class ClusterNode implements AutoCloseable {
     private void stopEndpoints(String projectId) {
         ComputeControl cc = compute;
         if (cc == null) return;
-        List<EndpointSpec> eps;
         try {
-            eps = db.tx(c -> {
-                List<EndpointSpec> out = new ArrayList<>();
-                for (var e : Endpoints.byProject(c, projectId)) specs.build(c, e).ifPresent(out::add);
-                return out;
-            });
-        } catch (RuntimeException e) {
-            log.warn("node {}: cannot list project {}'s endpoints to stop them: {}", config.nodeId(), projectId, e.toString());
-            return;
+            cc.stopProject(projectId);
+        } catch (Exception e) {
+            log.warn("node {}: stopping project {}'s endpoints: {}", config.nodeId(), projectId, e.toString());
         }
-        for (EndpointSpec spec : eps) {
-            try {
-                cc.suspend(spec);
-            } catch (Exception e) {
-                log.warn("stopping endpoint {}: {}", spec.endpointId(), e.toString());
-            }
+    }
+
+    /**
+     * The project's timelines as this store holds them: its branches' plus every timeline branched from those
+     * here (scratch timelines of read-only and time-travel computes, anonymization scratch), released together.
+     */
+    private List<TimelineId> servedTimelines(String projectId) {
+        Set<TimelineId> set = new HashSet<>(db.tx(c -> timelinesOf(c, projectId)));
+        var all = store.timelines();
+        boolean grew = true;
+        while (grew) {
+            grew = false;
+            for (var t : all) if (t.ancestor() != null && set.contains(t.ancestor()) && set.add(t.id())) grew = true;
         }
+        return List.copyOf(set);
     }
 
     /** Orderly shutdown: endpoints stop, writes reach the bucket, and the leases are handed back at once. */

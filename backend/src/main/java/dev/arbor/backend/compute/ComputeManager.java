@@ -331,6 +331,15 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         }
     }
 
+    /** Stops every compute of the project, time-travel and private ones included (its node gives it up). */
+    @Override
+    public void stopProject(String projectId) {
+        for (Endpoint ep : List.copyOf(endpoints.values())) {
+            EndpointSpec s = ep.spec;
+            if (s != null && projectId.equals(s.projectId())) suspend(ep.id);
+        }
+    }
+
     private void stopLocked(Endpoint ep, String why) {
         RunningCompute r = ep.running;
         if (r == null) return;

@@ -63,6 +63,9 @@ public interface ComputeControl extends AutoCloseable {
      */
     default void checkpoint(dev.arbor.storage.TimelineId timeline) throws Exception {}
 
+    /** Stops every compute of the project, including those the metadata does not list (time travel, private ones). */
+    default void stopProject(String projectId) throws Exception {}
+
     /** Removes everything the endpoint left behind; called after {@link #suspend}. */
     void delete(EndpointSpec endpoint) throws Exception;
 
