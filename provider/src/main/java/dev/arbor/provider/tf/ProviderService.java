@@ -101,7 +101,9 @@ public final class ProviderService extends ProviderGrpc.ProviderImplBase {
                                 + " environment variable."));
             }
             try {
-                api.set(new ArborApi(url, key, stopped::get));
+                ArborApi a = new ArborApi(url, key, stopped::get);
+                api.set(a);
+                a.warmUp();
             } catch (IllegalArgumentException e) {
                 return List.of(Diag.attributeError("api_url", "Invalid provider configuration",
                         "\"api_url\" " + e.getMessage()));
