@@ -59,7 +59,8 @@ async function startPlugin() {
       if (nl >= 0) resolve(buf.slice(0, nl));
     });
     child.on('exit', (code) => reject(new Error('plugin exited before printing its port: ' + code)));
-    setTimeout(() => reject(new Error('no port line within 120 s')), 120000);
+    // unref: a pending timer would keep node alive for the full 120 s after the run is done
+    setTimeout(() => reject(new Error('no port line within 120 s')), 120000).unref();
   });
   expect(/^\d+$/.test(port), `first stdout line is only a port (${JSON.stringify(port)})`);
   return { child, port: Number(port) };
