@@ -131,12 +131,38 @@ public final class ClusterNode implements AutoCloseable {
     private void adopt(String projectId, ProjectLeases.Claim.Won won) {
         List<TimelineId> timelines = db.tx(c -> timelinesOf(c, projectId));
         long t0 = System.nanoTime();
-        store.attach(timelines, !won.keepLocal());
+        try {
+            store.attach(timelines, !won.keepLocal());
+        } catch (dev.arbor.storage.StorageException.NotFound e) {
+            attachWhatSurvived(projectId, timelines, !won.keepLocal());
+        }
         owned.add(projectId);
         log.info("node {} serves project {} (lease generation {}, {} timeline(s) attached from {} in {} ms)", config.nodeId(),
                 projectId, won.generation(), timelines.size(), won.keepLocal() ? "local disk" : "the bucket",
                 (System.nanoTime() - t0) / 1_000_000);
         resume(projectId);
+    }
+
+    /**
+     * A node that died within the upload interval of creating a branch leaves its timeline in the metadata but
+     * not in the bucket. The rest of the project must still be served: each timeline is attached on its own
+     * (one whose ancestor comes later is retried with all of them), and the lost ones are reported; their
+     * branches' endpoints fail to start with the store's NotFound until the branch is deleted or restored.
+     */
+    private void attachWhatSurvived(String projectId, List<TimelineId> timelines, boolean discardLocal) {
+        List<TimelineId> present = new ArrayList<>();
+        List<TimelineId> lost = new ArrayList<>();
+        for (TimelineId t : timelines) {
+            try {
+                store.attach(List.of(t), discardLocal);
+                present.add(t);
+            } catch (dev.arbor.storage.StorageException.NotFound e) {
+                lost.add(t);
+            }
+        }
+        store.attach(present, false);  // re-links those attached before their ancestor
+        log.error("node {}: project {} lost timeline(s) {}: created by a node that died before they reached the bucket",
+                config.nodeId(), projectId, lost);
     }
 
     /** A taken-over project: endpoints that were running run again here, unfinished operations resume. */
@@ -154,7 +180,8 @@ public final class ClusterNode implements AutoCloseable {
                 }
             }
             OperationExecutor ex = executor;
-            if (ex != null) ex.sweep(Set.of(projectId));
+            int n = ex == null ? 0 : ex.sweep(Set.of(projectId));
+            if (n > 0) log.info("node {} runs {} unfinished operation(s) of project {}", config.nodeId(), n, projectId);
         });
     }
 

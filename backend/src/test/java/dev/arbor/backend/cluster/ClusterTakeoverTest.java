@@ -183,6 +183,19 @@ class ClusterTakeoverTest {
                 assertThat(System.nanoTime()).as("node A's writes never fully reached the bucket").isLessThan(deadline);
                 Thread.sleep(200);
             }
+            // A dies in the middle of an operation (frozen by SIGSTOP right after the API accepted it): B finishes it
+            String devEndpoint = new JsonObject(viaB.body()).getJsonArray("endpoints").getJsonObject(0).getString("id");
+            HttpResponse<String> restart = call("POST", a.api() + "/projects/" + pid + "/endpoints/" + devEndpoint + "/restart", null);
+            assertThat(restart.statusCode()).as(restart.body()).isEqualTo(200);
+            new ProcessBuilder("kill", "-STOP", Long.toString(a.process().pid())).inheritIO().start().waitFor();
+            try (var c = java.sql.DriverManager.getConnection(meta.jdbcUrl(PgCluster.DATABASE), PgCluster.SUPERUSER, meta.password());
+                 var ps = c.prepareStatement("select count(*) from operations where project_id = ? and status in ('scheduling', 'running')")) {
+                ps.setString(1, pid);
+                try (var rs = ps.executeQuery()) {
+                    rs.next();
+                    assertThat(rs.getInt(1)).as("operations A left unfinished").isPositive();
+                }
+            }
             a.kill9();
             long killed = System.nanoTime();
 
@@ -200,6 +213,7 @@ class ClusterTakeoverTest {
             }
             assertThat(count).as("psql through node B after A died: %s\nnode B log:\n%s", last, String.join("\n", b.lines())).isNotNull();
             assertThat(count).isEqualTo("5000 " + (5000L * 5001 / 2));
+            awaitOperations(b, pid);  // the restart A never finished, finished by B
             // figures, not assertions: lease ttl 3 s, so about 3-4 s of it is waiting for A's lease to expire
             System.out.printf("takeover: first query answered through node B %d ms after node A was killed%n",
                     (System.nanoTime() - killed) / 1_000_000);
