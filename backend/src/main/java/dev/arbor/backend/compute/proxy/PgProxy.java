@@ -343,8 +343,7 @@ public final class PgProxy {
             backend.closeHandler(v -> { socket.close(); release.run(); });
             socket.closeHandler(v -> { backend.close(); release.run(); });
             backend.exceptionHandler(e -> socket.close());
-            socket.pipeTo(backend).onFailure(e -> backend.close());
-            backend.pipeTo(socket).onFailure(e -> socket.close());
+            Splice.between(socket, backend);
         }
 
         private void forwardCancel(Buffer packet) {
