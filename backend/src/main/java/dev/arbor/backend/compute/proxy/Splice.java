@@ -22,7 +22,11 @@ final class Splice extends ChannelInboundHandlerAdapter {
 
     private Splice() {}
 
-    /** Splices {@code a} and {@code b}; call on their (shared) event loop, after the last byte written through Vert.x. */
+    /**
+     * Splices {@code a} and {@code b}; call on {@code a}'s event loop after the last byte written through Vert.x.
+     * Both normally share that loop (the backend connection is made from the client's context), so a relay is a
+     * plain method call; across loops Netty hands writes, flushes and read toggles over to the owning loop in order.
+     */
     static void between(NetSocket a, NetSocket b) {
         Splice sa = new Splice(), sb = new Splice();
         sa.peer = sb;
@@ -34,10 +38,10 @@ final class Splice extends ChannelInboundHandlerAdapter {
     private static void install(NetSocketInternal socket, Splice splice) {
         ChannelHandlerContext vertx = socket.channelHandlerContext();
         vertx.pipeline().addBefore(vertx.name(), "arbor-splice", splice);
+        // now, not in handlerAdded: that runs later when this is not the channel's event loop, and a read on the
+        // other side must not find its peer without a context
+        splice.ctx = vertx.pipeline().context(splice);
     }
-
-    @Override
-    public void handlerAdded(ChannelHandlerContext ctx) { this.ctx = ctx; }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {

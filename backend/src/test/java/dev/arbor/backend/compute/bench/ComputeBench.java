@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * copy, pgbench TPS on a branch endpoint vs the same PostgreSQL on a plain local data dir, and the memory of
  * 20 suspended + 3 active endpoints. Everything real: page store, FUSE, proxy with TLS, psql, pgbench.
  */
-public final class ComputeBench {
+public final class ComputeBench implements AutoCloseable {
     static final String ROLE = "bench_owner", PW = "bench-Pw-1", DB = "benchdb";
     static final Pattern TPS = Pattern.compile("tps = ([0-9.]+) \\(without initial connection time\\)");
 
@@ -338,15 +338,21 @@ public final class ComputeBench {
                 jvmRss / 1024, rssBefore / 1024, (rt.totalMemory() - rt.freeMemory()) >> 20, pgPss / 1024, procs, (jvmRss + pgPss) / 1024);
     }
 
-    public static void main(String[] args) throws Exception {
-        ComputeBench b = new ComputeBench();
+    /** Stops every endpoint, the proxy and the store, and removes the benchmark's directory. */
+    @Override
+    public void close() throws Exception {
         try {
-            b.run();
+            cm.close();
+            vertx.close().await();
+            store.close();
         } finally {
-            b.cm.close();
-            b.vertx.close().await();
-            b.store.close();
-            Procs.run(new ProcessBuilder("rm", "-rf", b.dir.toString()), null, 600);
+            Procs.run(new ProcessBuilder("rm", "-rf", dir.toString()), null, 600);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        try (ComputeBench b = new ComputeBench()) {
+            b.run();
         }
         System.exit(0);
     }

@@ -16,8 +16,7 @@ public final class ProxyConnectBench {
     private static final Pattern TPS = Pattern.compile("tps = ([0-9.]+)");
 
     public static void main(String[] args) throws Exception {
-        ComputeBench b = new ComputeBench();
-        try {
+        try (ComputeBench b = new ComputeBench()) {
             b.dataset("ep-connect", 1);
             int port = ((EndpointStatus.Running) b.cm.status("ep-connect")).port();
             String seconds = Integer.toString(b.seconds);
@@ -29,11 +28,6 @@ public final class ProxyConnectBench {
             System.out.printf("new connection + SELECT (pgbench -C -S -c 2, %s s), TLS engine %s: via proxy %.0f/s (%.1f ms each),"
                             + " direct %.0f/s (%.1f ms each)%n", seconds,
                     Boolean.getBoolean("arbor.proxy.jdkTls") ? "JDK" : "BoringSSL", viaProxy, 2000 / viaProxy, direct, 2000 / direct);
-        } finally {
-            b.cm.close();
-            b.vertx.close().await();
-            b.store.close();
-            new ProcessBuilder("rm", "-rf", b.dir.toString()).start().waitFor();
         }
         System.exit(0);
     }

@@ -15,11 +15,10 @@ import java.util.List;
  */
 public final class ProxyTpsBench {
     public static void main(String[] args) throws Exception {
-        ComputeBench b = new ComputeBench();
-        try {
+        try (ComputeBench b = new ComputeBench()) {
             System.out.printf("== bench-compute --tps: %d cores, pgbench -c 4 -j 2 -T %d, scale %d, %d rounds, Vert.x transport %s%n",
                     Runtime.getRuntime().availableProcessors(), b.seconds, b.bigScale, b.rounds,
-                    b.vertx.isNativeTransportEnabled() ? "native" : "NIO (" + b.vertx.unavailableNativeTransportCause() + ")");
+                    b.vertx.isNativeTransportEnabled() ? "native (epoll)" : "NIO");
             TimelineId data = b.dataset("ep-data", b.bigScale);
             b.cm.suspend("ep-data");
             Path copy = b.nativeCopy(data);
@@ -33,11 +32,6 @@ public final class ProxyTpsBench {
             } finally {
                 b.nativeStop(copy);
             }
-        } finally {
-            b.cm.close();
-            b.vertx.close().await();
-            b.store.close();
-            new ProcessBuilder("rm", "-rf", b.dir.toString()).start().waitFor();
         }
         System.exit(0);
     }
