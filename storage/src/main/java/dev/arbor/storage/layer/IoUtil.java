@@ -53,14 +53,24 @@ public final class IoUtil {
         while (src.hasRemaining()) pos += ch.write(src, pos);
     }
 
+    /**
+     * Deletes {@code dir} and everything in it. A file another thread creates meanwhile (the uploader's record
+     * of what it uploaded, a background download) makes the last step fail: the walk is repeated a few times.
+     */
     public static void deleteTree(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            s.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try { Files.deleteIfExists(p); } catch (IOException e) { throw new UncheckedIOException(e); }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            throw new StorageException("cannot delete " + dir + ": " + e.getMessage(), e);
+        for (int attempt = 1; ; attempt++) {
+            if (!Files.exists(dir)) return;
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> {
+                    try { Files.deleteIfExists(p); } catch (IOException e) { throw new UncheckedIOException(e); }
+                });
+                return;
+            } catch (UncheckedIOException e) {
+                if (!(e.getCause() instanceof java.nio.file.DirectoryNotEmptyException) || attempt >= 5)
+                    throw new StorageException("cannot delete " + dir + ": " + e.getMessage(), e);
+            } catch (IOException e) {
+                throw new StorageException("cannot delete " + dir + ": " + e.getMessage(), e);
+            }
         }
     }
 

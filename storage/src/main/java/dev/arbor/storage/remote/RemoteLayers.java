@@ -213,6 +213,7 @@ public final class RemoteLayers implements AutoCloseable {
     /** Records the manifest about to be PUT. False if the timeline's directory is gone (deleted or released). */
     private static boolean noteUpload(Path dir, byte[] manifest) {
         Path record = dir.resolve(UPLOADS);
+        if (!Manifest.exists(dir)) return false;  // deleted (its manifest goes first): nothing to upload, nothing to record
         try {
             long size = Files.exists(record) ? Files.size(record) : 0;
             if (size >= 8L * UPLOADS_KEPT * 8) {  // bounded: rewrite with the latest entries (atomically)
