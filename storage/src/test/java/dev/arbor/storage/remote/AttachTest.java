@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static dev.arbor.storage.remote.RemoteLayersTest.assertMatches;
 import static dev.arbor.storage.remote.RemoteLayersTest.writeRandom;
@@ -26,7 +25,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class AttachTest {
     static final Duration WAIT = Duration.ofMinutes(2);
     static S3ProxyServer s3;
-    static final AtomicInteger buckets = new AtomicInteger();
 
     @TempDir Path tmp;
 
@@ -36,7 +34,7 @@ class AttachTest {
 
     @AfterAll static void stopS3() throws Exception { if (s3 != null) s3.close(); }
 
-    static S3Config newBucket() { return s3.bucket("attach-" + buckets.incrementAndGet()); }
+    static S3Config newBucket() { return s3.newBucket(); }
 
     /** A cluster node's store: serves nothing until it attaches. */
     PageStore node(String name, S3Config bucket) { return node(name, S3RemoteStorage.open(bucket)); }

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.*;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -22,7 +21,6 @@ class RemoteLayersTest {
     static final int PAGE = 8192;
     static final Duration WAIT = Duration.ofMinutes(2);
     static S3ProxyServer s3;
-    static final AtomicInteger buckets = new AtomicInteger();
 
     @TempDir Path tmp;
 
@@ -33,7 +31,7 @@ class RemoteLayersTest {
 
     @AfterAll static void stopS3() throws Exception { if (s3 != null) s3.close(); }
 
-    static S3Config newBucket() { return s3.bucket("arbor-" + buckets.incrementAndGet()); }
+    static S3Config newBucket() { return s3.newBucket(); }
 
     static RemoteLayerConfig remote(S3Config c, long cacheBytes) {
         return new RemoteLayerConfig(S3RemoteStorage.open(c), cacheBytes);

@@ -29,6 +29,11 @@ public final class S3ProxyServer implements AutoCloseable {
 
     public URI endpoint() { return URI.create("http://127.0.0.1:" + proxy.getPort()); }
 
+    private final java.util.concurrent.atomic.AtomicInteger buckets = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** A new empty bucket with a name of its own, for one test. */
+    public S3Config newBucket() { return bucket("arbor-" + buckets.incrementAndGet()); }
+
     /** A new empty bucket and the config reaching it. */
     public S3Config bucket(String name) {
         blobs.createContainer(name);
