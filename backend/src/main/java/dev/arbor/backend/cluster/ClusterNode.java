@@ -145,13 +145,14 @@ public final class ClusterNode implements AutoCloseable {
 
     /**
      * A node that died within the upload interval of creating a branch leaves its timeline in the metadata but
-     * not in the bucket. The rest of the project must still be served: each timeline is attached on its own
-     * (one whose ancestor comes later is retried with all of them), and the lost ones are reported; their
-     * branches' endpoints fail to start with the store's NotFound until the branch is deleted or restored.
+     * not in the bucket. The rest of the project is still served: each timeline is attached on its own (one
+     * whose ancestor comes later is retried with all of them). A lost branch whose parent survived is created
+     * again from the parent at its recorded branch point (what its endpoint wrote since is lost with the node,
+     * as any write inside the upload interval); a lost root cannot be, and is reported.
      */
     private void attachWhatSurvived(String projectId, List<TimelineId> timelines, boolean discardLocal) {
         List<TimelineId> present = new ArrayList<>();
-        List<TimelineId> lost = new ArrayList<>();
+        Set<TimelineId> lost = new HashSet<>();
         for (TimelineId t : timelines) {
             try {
                 store.attach(List.of(t), discardLocal);
@@ -161,8 +162,36 @@ public final class ClusterNode implements AutoCloseable {
             }
         }
         store.attach(present, false);  // re-links those attached before their ancestor
-        log.error("node {}: project {} lost timeline(s) {}: created by a node that died before they reached the bucket",
-                config.nodeId(), projectId, lost);
+        boolean progress = true;
+        while (progress && !lost.isEmpty()) {  // parents before children: a re-created branch can parent another
+            progress = false;
+            for (var b : db.tx(c -> dev.arbor.backend.meta.Branches.all(c, projectId))) {
+                if (b.timelineId().isEmpty() || !lost.contains(new TimelineId(b.timelineId().get())) || b.parentId().isEmpty()) continue;
+                var parent = db.tx(c -> dev.arbor.backend.meta.Branches.getAny(c, b.parentId().get()));
+                if (parent.isEmpty() || parent.get().timelineId().isEmpty()) continue;
+                TimelineId parentTl = new TimelineId(parent.get().timelineId().get());
+                if (lost.contains(parentTl)) continue;
+                dev.arbor.storage.BranchPoint at = b.parentLsn().map(l -> dev.arbor.storage.BranchPoint.at(dev.arbor.storage.Lsn.parse(l)))
+                        .orElse(dev.arbor.storage.BranchPoint.head());
+                TimelineId fresh;
+                try {
+                    fresh = store.branch(parentTl, at);
+                } catch (dev.arbor.storage.StorageException e) {  // the parent's own tail past that point was lost too
+                    fresh = store.branch(parentTl, dev.arbor.storage.BranchPoint.head());
+                }
+                TimelineId created = fresh;
+                db.tx(c -> {
+                    dev.arbor.backend.meta.Branches.setTimeline(c, b.id(), created.value(), null, null, -1, java.time.Instant.now());
+                    return null;
+                });
+                lost.remove(new TimelineId(b.timelineId().get()));
+                log.warn("node {}: branch {} of project {} never reached the bucket before its node died; created again from "
+                        + "its parent {} at {} (timeline {})", config.nodeId(), b.id(), projectId, b.parentId().get(), at, created);
+                progress = true;
+            }
+        }
+        if (!lost.isEmpty()) log.error("node {}: project {} lost timeline(s) {}: roots created by a node that died before "
+                + "they reached the bucket", config.nodeId(), projectId, lost);
     }
 
     /** A taken-over project: endpoints that were running run again here, unfinished operations resume. */
@@ -193,14 +222,17 @@ public final class ClusterNode implements AutoCloseable {
     public dev.arbor.backend.ops.EndpointRegistry registry() {
         return new dev.arbor.backend.ops.EndpointRegistry() {
             @Override public java.util.Optional<EndpointSpec> spec(String endpointId) {
-                var s = specs.spec(endpointId);
-                s.ifPresent(x -> requireLocal(x.projectId(), "endpoint " + endpointId));
-                return s;
+                return local(specs.spec(endpointId), "endpoint " + endpointId, () -> specs.spec(endpointId));
             }
             @Override public java.util.Optional<EndpointSpec> branchSpec(String branchId) {
-                var s = specs.branchSpec(branchId);
-                s.ifPresent(x -> requireLocal(x.projectId(), "branch " + branchId));
-                return s;
+                return local(specs.branchSpec(branchId), "branch " + branchId, () -> specs.branchSpec(branchId));
+            }
+            /** Taking the project over may give a branch a new timeline (a lost one re-created): then the spec is read again. */
+            private java.util.Optional<EndpointSpec> local(java.util.Optional<EndpointSpec> s, String what,
+                                                           java.util.function.Supplier<java.util.Optional<EndpointSpec>> again) {
+                if (s.isEmpty() || owned.contains(s.get().projectId())) return s;
+                requireLocal(s.get().projectId(), what);
+                return again.get();
             }
             @Override public List<EndpointSpec> activeSpecs() {
                 return specs.activeSpecs().stream().filter(x -> owned.contains(x.projectId())).toList();

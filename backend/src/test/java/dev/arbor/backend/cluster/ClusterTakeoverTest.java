@@ -5,6 +5,7 @@ import dev.arbor.backend.pg.PgBinaries;
 import dev.arbor.backend.pg.PgCluster;
 import dev.arbor.storage.remote.S3Config;
 import dev.arbor.storage.remote.S3ProxyServer;
+import dev.arbor.storage.remote.S3RemoteStorage;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
@@ -35,8 +36,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Two real {@code arbor server} processes on loopback, one external metadata PostgreSQL and one S3 bucket
  * (s3proxy): a project created through node A is served by A (node B relays its API calls there); A is killed
- * with SIGKILL, B takes the project's lease once it expires, and psql reconnecting through B's proxy finds
- * every row A acknowledged, then writes and branches there.
+ * with SIGKILL in the middle of an operation, B takes the project's lease once it expires, finishes the
+ * operation, re-creates a branch whose timeline never reached the bucket, and psql reconnecting through B's
+ * proxy finds every row A acknowledged, then writes and branches there.
  */
 class ClusterTakeoverTest {
     private static final Pattern READY = Pattern.compile("arbor ready: API (http://127\\.0\\.0\\.1:\\d+/api/v2)");
@@ -196,6 +198,21 @@ class ClusterTakeoverTest {
                     assertThat(rs.getInt(1)).as("operations A left unfinished").isPositive();
                 }
             }
+            // and as if A had died before the dev branch's timeline reached the bucket: its objects are gone
+            String devTimeline;
+            try (var c = java.sql.DriverManager.getConnection(meta.jdbcUrl(PgCluster.DATABASE), PgCluster.SUPERUSER, meta.password());
+                 var ps = c.prepareStatement("select timeline_id from branches where project_id = ? and name = 'dev'")) {
+                ps.setString(1, pid);
+                try (var rs = ps.executeQuery()) {
+                    assertThat(rs.next()).isTrue();
+                    devTimeline = rs.getString(1);
+                }
+            }
+            try (S3RemoteStorage objects = S3RemoteStorage.open(bucket)) {
+                List<String> keys = objects.list("timelines/" + devTimeline + "/");
+                assertThat(keys).isNotEmpty();
+                keys.forEach(objects::delete);
+            }
             a.kill9();
             long killed = System.nanoTime();
 
@@ -233,8 +250,9 @@ class ClusterTakeoverTest {
             String childUri = new JsonObject(child.body()).getJsonArray("connection_uris").getJsonObject(0).getString("connection_uri");
             assertThat(childUri).contains(":" + b.proxyPort() + "/");
             assertThat(psql(childUri, "select count(*) from ledger")).isEqualTo("5001");
-            // the branch A created before it died is served by B too
+            // the branch whose timeline never reached the bucket is created again from main at its branch point
             assertThat(psql(branchUri(b, pid, "dev"), "select count(*) from ledger")).isEqualTo("5000");
+            assertThat(b.lines()).anyMatch(l -> l.contains("created again from its parent"));
 
             // A comes back on its old disk, which still holds the project as it was when A died. B stops in order
             // (SIGTERM): its last writes reach the bucket and it hands the lease back at once, so A takes over
