@@ -2,10 +2,7 @@ package dev.arbor.storage.remote;
 
 import dev.arbor.storage.*;
 import dev.arbor.storage.layer.Manifest;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,8 +10,6 @@ import java.time.Duration;
 import java.util.*;
 import java.util.concurrent.CountDownLatch;
 
-import static dev.arbor.storage.remote.RemoteLayersTest.assertMatches;
-import static dev.arbor.storage.remote.RemoteLayersTest.writeRandom;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -22,20 +17,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Cluster mode: several stores share one bucket, each serving only the timelines it attached (a project
  * whose lease its node holds), against a real S3 server (s3proxy) on loopback.
  */
-class AttachTest {
-    static final Duration WAIT = Duration.ofMinutes(2);
-    static S3ProxyServer s3;
-
-    @TempDir Path tmp;
-
-    final StoreConfig config = StoreConfig.defaults().withOpenLayerBytes(64 * 1024);
-
-    @BeforeAll static void startS3() throws Exception { s3 = new S3ProxyServer(); }
-
-    @AfterAll static void stopS3() throws Exception { if (s3 != null) s3.close(); }
-
-    static S3Config newBucket() { return s3.newBucket(); }
-
+class AttachTest extends RemoteStoreTest {
     /** A cluster node's store: serves nothing until it attaches. */
     PageStore node(String name, S3Config bucket) { return node(name, S3RemoteStorage.open(bucket)); }
 
@@ -231,7 +213,7 @@ class AttachTest {
             b.flushToRemote(id, WAIT);
         }
         byte[] newest = object(bucket, manifestKey(id));
-        List<String> objects = RemoteLayersTest.objects(bucket);
+        List<String> objects = objects(bucket);
         Path staleDir = tmp.resolve("a").resolve("timelines").resolve(id.value());
         assertThat(Manifest.read(staleDir).encode()).as("A's copy is stale").isNotEqualTo(newest);
 
@@ -243,7 +225,7 @@ class AttachTest {
             a.remote().awaitUploads(WAIT);
             assertThat(a.remoteLagBytes()).isZero();
             assertThat(object(bucket, manifestKey(id))).as("the bucket's manifest is untouched").isEqualTo(newest);
-            assertThat(RemoteLayersTest.objects(bucket)).isEqualTo(objects);
+            assertThat(objects(bucket)).isEqualTo(objects);
             assertThat(staleDir.resolve(Manifest.FILE)).as("the local copy stays as a cache").exists();
 
             // Even told to keep its copy, A sees that the bucket's manifest is not one it put: B wrote since.
@@ -379,7 +361,7 @@ class AttachTest {
         CountDownLatch gate = new CountDownLatch(1);
         TimelineId id;
         Map<String, byte[]> model;
-        try (PageStore a = node("a", new RemoteLayersTest.Gated(S3RemoteStorage.open(bucket), gate))) {
+        try (PageStore a = node("a", new Gated(S3RemoteStorage.open(bucket), gate))) {
             id = a.createTimeline();
             a.remote().awaitUploads(WAIT);  // the empty timeline's manifest (no layers: not gated)
             byte[] first = object(bucket, manifestKey(id));
