@@ -1,23 +1,30 @@
 package dev.arbor.backend.cluster;
 
+import dev.arbor.backend.meta.Branches;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.ops.ComputeControl;
 import dev.arbor.backend.ops.ComputeSpecs;
+import dev.arbor.backend.ops.EndpointRegistry;
 import dev.arbor.backend.ops.EndpointSpec;
 import dev.arbor.backend.ops.OperationExecutor;
+import dev.arbor.storage.BranchPoint;
+import dev.arbor.storage.Lsn;
 import dev.arbor.storage.PageStore;
+import dev.arbor.storage.StorageException;
 import dev.arbor.storage.TimelineId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -129,11 +136,11 @@ public final class ClusterNode implements AutoCloseable {
      * since this node last held the lease (the disk may hold a tail the bucket lacks), else from the bucket.
      */
     private void adopt(String projectId, ProjectLeases.Claim.Won won) {
-        List<TimelineId> timelines = db.tx(c -> timelinesOf(c, projectId));
+        List<TimelineId> timelines = timelinesOf(projectId);
         long t0 = System.nanoTime();
         try {
             store.attach(timelines, !won.keepLocal());
-        } catch (dev.arbor.storage.StorageException.NotFound e) {
+        } catch (StorageException.NotFound e) {
             attachWhatSurvived(projectId, timelines, !won.keepLocal());
         }
         owned.add(projectId);
@@ -157,34 +164,38 @@ public final class ClusterNode implements AutoCloseable {
             try {
                 store.attach(List.of(t), discardLocal);
                 present.add(t);
-            } catch (dev.arbor.storage.StorageException.NotFound e) {
+            } catch (StorageException.NotFound e) {
                 lost.add(t);
             }
         }
         store.attach(present, false);  // re-links those attached before their ancestor
+        Map<String, Branches.Branch> branches = new HashMap<>();
+        Map<String, TimelineId> timelineOf = new HashMap<>();  // follows the re-created ones
+        for (var b : db.tx(c -> Branches.all(c, projectId))) {
+            branches.put(b.id(), b);
+            b.timelineId().ifPresent(t -> timelineOf.put(b.id(), new TimelineId(t)));
+        }
         boolean progress = true;
         while (progress && !lost.isEmpty()) {  // parents before children: a re-created branch can parent another
             progress = false;
-            for (var b : db.tx(c -> dev.arbor.backend.meta.Branches.all(c, projectId))) {
-                if (b.timelineId().isEmpty() || !lost.contains(new TimelineId(b.timelineId().get())) || b.parentId().isEmpty()) continue;
-                var parent = db.tx(c -> dev.arbor.backend.meta.Branches.getAny(c, b.parentId().get()));
-                if (parent.isEmpty() || parent.get().timelineId().isEmpty()) continue;
-                TimelineId parentTl = new TimelineId(parent.get().timelineId().get());
-                if (lost.contains(parentTl)) continue;
-                dev.arbor.storage.BranchPoint at = b.parentLsn().map(l -> dev.arbor.storage.BranchPoint.at(dev.arbor.storage.Lsn.parse(l)))
-                        .orElse(dev.arbor.storage.BranchPoint.head());
+            for (var b : branches.values()) {
+                TimelineId mine = timelineOf.get(b.id());
+                TimelineId parentTl = b.parentId().map(timelineOf::get).orElse(null);
+                if (mine == null || !lost.contains(mine) || parentTl == null || lost.contains(parentTl)) continue;
+                BranchPoint at = b.parentLsn().map(l -> BranchPoint.at(Lsn.parse(l))).orElse(BranchPoint.head());
                 TimelineId fresh;
                 try {
                     fresh = store.branch(parentTl, at);
-                } catch (dev.arbor.storage.StorageException e) {  // the parent's own tail past that point was lost too
-                    fresh = store.branch(parentTl, dev.arbor.storage.BranchPoint.head());
+                } catch (StorageException e) {  // the parent's own tail past that point was lost too
+                    fresh = store.branch(parentTl, BranchPoint.head());
                 }
                 TimelineId created = fresh;
                 db.tx(c -> {
-                    dev.arbor.backend.meta.Branches.setTimeline(c, b.id(), created.value(), null, null, -1, java.time.Instant.now());
+                    Branches.setTimeline(c, b.id(), created.value(), null, null, -1, Instant.now());
                     return null;
                 });
-                lost.remove(new TimelineId(b.timelineId().get()));
+                lost.remove(mine);
+                timelineOf.put(b.id(), created);
                 log.warn("node {}: branch {} of project {} never reached the bucket before its node died; created again from "
                         + "its parent {} at {} (timeline {})", config.nodeId(), b.id(), projectId, b.parentId().get(), at, created);
                 progress = true;
@@ -219,17 +230,16 @@ public final class ClusterNode implements AutoCloseable {
      * where its project is served (taking the project over if nobody serves it), and a restarted node brings
      * back only its own projects' endpoints.
      */
-    public dev.arbor.backend.ops.EndpointRegistry registry() {
-        return new dev.arbor.backend.ops.EndpointRegistry() {
-            @Override public java.util.Optional<EndpointSpec> spec(String endpointId) {
+    public EndpointRegistry registry() {
+        return new EndpointRegistry() {
+            @Override public Optional<EndpointSpec> spec(String endpointId) {
                 return local(specs.spec(endpointId), "endpoint " + endpointId, () -> specs.spec(endpointId));
             }
-            @Override public java.util.Optional<EndpointSpec> branchSpec(String branchId) {
+            @Override public Optional<EndpointSpec> branchSpec(String branchId) {
                 return local(specs.branchSpec(branchId), "branch " + branchId, () -> specs.branchSpec(branchId));
             }
             /** Taking the project over may give a branch a new timeline (a lost one re-created): then the spec is read again. */
-            private java.util.Optional<EndpointSpec> local(java.util.Optional<EndpointSpec> s, String what,
-                                                           java.util.function.Supplier<java.util.Optional<EndpointSpec>> again) {
+            private Optional<EndpointSpec> local(Optional<EndpointSpec> s, String what, Supplier<Optional<EndpointSpec>> again) {
                 if (s.isEmpty() || owned.contains(s.get().projectId())) return s;
                 requireLocal(s.get().projectId(), what);
                 return again.get();
@@ -243,16 +253,9 @@ public final class ClusterNode implements AutoCloseable {
     }
 
     /** Every live branch's timeline (ancestors included: a branch's parent is a branch of the same project). */
-    private static List<TimelineId> timelinesOf(Connection c, String projectId) throws SQLException {
-        List<TimelineId> out = new ArrayList<>();
-        try (var ps = c.prepareStatement("select timeline_id from branches where project_id = ? and deleted_at is null "
-                + "and timeline_id is not null")) {
-            ps.setString(1, projectId);
-            try (var rs = ps.executeQuery()) {
-                while (rs.next()) out.add(new TimelineId(rs.getString(1)));
-            }
-        }
-        return out;
+    private List<TimelineId> timelinesOf(String projectId) {
+        return db.tx(c -> Branches.all(c, projectId)).stream()
+                .flatMap(b -> b.timelineId().stream()).map(TimelineId::new).toList();
     }
 
     private void renew() {
@@ -333,7 +336,7 @@ public final class ClusterNode implements AutoCloseable {
      * here (scratch timelines of read-only and time-travel computes, anonymization scratch), released together.
      */
     private List<TimelineId> servedTimelines(String projectId) {
-        Set<TimelineId> set = new HashSet<>(db.tx(c -> timelinesOf(c, projectId)));
+        Set<TimelineId> set = new HashSet<>(timelinesOf(projectId));
         var all = store.timelines();
         boolean grew = true;
         while (grew) {

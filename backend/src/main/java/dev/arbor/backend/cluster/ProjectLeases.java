@@ -6,7 +6,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 
 /** SQL over {@code nodes} and {@code project_leases} (V6). Every time is the database's {@code now()}. */
@@ -121,19 +120,6 @@ final class ProjectLeases {
             ps.setString(1, nodeId);
             ps.setArray(2, c.createArrayOf("text", projects.toArray()));
             ps.executeUpdate();
-        }
-    }
-
-    /** Who serves the project right now (a live lease), if anyone else. */
-    static Optional<Claim.HeldBy> holder(Connection c, String projectId) throws SQLException {
-        try (var ps = c.prepareStatement("""
-                select l.node_id, n.api_url, n.proxy_host, n.proxy_port from project_leases l join nodes n on n.node_id = l.node_id
-                where l.project_id = ? and l.expires_at >= now()""")) {
-            ps.setString(1, projectId);
-            try (var rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(new Claim.HeldBy(rs.getString(1), rs.getString(2), rs.getString(3), rs.getInt(4)))
-                        : Optional.empty();
-            }
         }
     }
 }
