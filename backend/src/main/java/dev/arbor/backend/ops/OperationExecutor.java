@@ -13,11 +13,14 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * Runs operations. The API inserts operation rows (status {@code scheduling}) in the same transaction as
@@ -38,10 +41,10 @@ public final class OperationExecutor implements AutoCloseable {
     private volatile boolean closed;
     private volatile OperationListener listener = OperationListener.NONE;
     /** Cluster mode: this node runs only its own projects' operations (see {@link #serveOnly}). */
-    private volatile java.util.function.Predicate<String> serves = p -> true;
+    private volatile Predicate<String> serves = p -> true;
     private volatile boolean cluster;
     /** Operations running on some thread of this executor (a sweep may find one a chain is running). */
-    private final java.util.Set<java.util.UUID> inFlight = ConcurrentHashMap.newKeySet();
+    private final Set<UUID> inFlight = ConcurrentHashMap.newKeySet();
 
     public OperationExecutor(Db db, Map<OperationAction, Step> steps) {
         this.db = db;
@@ -73,7 +76,7 @@ public final class OperationExecutor implements AutoCloseable {
      * Cluster mode: operations of projects {@code serves} rejects are left to the node that owns them, and an
      * operation whose dependency is still unfinished waits for the next {@link #sweep} instead of running.
      */
-    public void serveOnly(java.util.function.Predicate<String> serves) {
+    public void serveOnly(Predicate<String> serves) {
         this.serves = serves;
         this.cluster = true;
     }
@@ -82,21 +85,22 @@ public final class OperationExecutor implements AutoCloseable {
      * Cluster mode: runs the unfinished operations of these projects that no thread here is running, oldest
      * first (operations another node created, or left unfinished when their node died). Returns how many it found.
      */
-    public int sweep(java.util.Set<String> projects) {
-        if (closed || projects.isEmpty()) return 0;
-        List<Operation> pending = db.tx(Operations::unfinished).stream()
-                .filter(o -> projects.contains(o.projectId()) && !inFlight.contains(o.id())).toList();
-        if (!pending.isEmpty()) threads.execute(() -> pending.forEach(this::runQuietlyAtShutdown));
-        return pending.size();
+    public int sweep(Set<String> projects) {
+        return projects.isEmpty() ? 0 : runUnfinished(o -> projects.contains(o.projectId()));
     }
 
     /** At start: runs every operation left unfinished by the previous run, oldest first. */
     public int resumeUnfinished() {
-        List<Operation> pending = db.tx(Operations::unfinished);
-        if (!pending.isEmpty()) {
-            log.info("resuming {} unfinished operation(s) from the previous run", pending.size());
-            threads.execute(() -> pending.forEach(this::runQuietlyAtShutdown));
-        }
+        int n = runUnfinished(o -> true);
+        if (n > 0) log.info("resuming {} unfinished operation(s) from the previous run", n);
+        return n;
+    }
+
+    /** Runs, in order on one thread, the unfinished operations {@code which} picks that no thread here is running. */
+    private int runUnfinished(Predicate<Operation> which) {
+        if (closed) return 0;
+        List<Operation> pending = db.tx(Operations::unfinished).stream().filter(o -> which.test(o) && !inFlight.contains(o.id())).toList();
+        if (!pending.isEmpty()) threads.execute(() -> pending.forEach(this::runQuietlyAtShutdown));
         return pending.size();
     }
 
