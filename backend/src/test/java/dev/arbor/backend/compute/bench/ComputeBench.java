@@ -10,6 +10,7 @@ import dev.arbor.backend.compute.process.Procs;
 import dev.arbor.backend.compute.proxy.PgProxy;
 import dev.arbor.backend.compute.proxy.ProxyTls;
 import dev.arbor.backend.compute.volume.FuseVolume;
+import dev.arbor.backend.metrics.Histogram;
 import dev.arbor.backend.ops.EndpointRegistry;
 import dev.arbor.backend.ops.EndpointSpec;
 import dev.arbor.storage.BranchPoint;
@@ -17,6 +18,7 @@ import dev.arbor.storage.PageStore;
 import dev.arbor.storage.StoreConfig;
 import dev.arbor.storage.TimelineId;
 import io.vertx.core.Vertx;
+import org.cryptomator.jfuse.api.FuseOperations.Operation;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -160,14 +162,22 @@ public final class ComputeBench implements AutoCloseable {
     void tpsMatrix(int nativePort, String ep, int branchPort, int rounds) throws IOException {
         List<Route> routes = List.of(new Route("native", direct(nativePort)), new Route("native TLS", directTls(nativePort)),
                 new Route("direct", direct(branchPort)), new Route("proxy TLS", uri(ep)), new Route("proxy plain", proxyPlain(ep)));
+        // BENCH_ROUTES=native,direct and BENCH_MODES=rw narrow the matrix for a quick look; ratios need native and the route
+        List<String> only = List.of(System.getenv().getOrDefault("BENCH_ROUTES", "").split(","));
+        if (!only.getFirst().isEmpty()) routes = routes.stream().filter(r -> only.contains(r.name())).toList();
+        String modes = System.getenv().getOrDefault("BENCH_MODES", "rw,ro");
         for (boolean ro : List.of(false, true)) {
+            if (!modes.contains(ro ? "ro" : "rw")) continue;
             Map<String, List<Double>> runs = new java.util.LinkedHashMap<>();
             Map<String, List<Double>> cpu = new java.util.LinkedHashMap<>();
             for (int i = 0; i < rounds; i++)
                 for (Route r : routes) {
                     long cpu0 = jvmCpuNanos();
+                    Map<Operation, Histogram.Snapshot> ops0 = fuseOps();
                     double tps = tps(r.uri(), ro);
                     runs.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(tps);
+                    if (r.name().equals("direct")) System.out.println("  FUSE per " + (ro ? "ro" : "rw") + " transaction, direct: "
+                            + fuseOpsPerTx(ops0, fuseOps(), tps * seconds));
                     cpu.computeIfAbsent(r.name(), k -> new ArrayList<>()).add((jvmCpuNanos() - cpu0) / 1e3 / (tps * seconds));
                 }
             String mode = ro ? "ro" : "rw";
@@ -178,12 +188,31 @@ public final class ComputeBench implements AutoCloseable {
             StringBuilder cpuLine = new StringBuilder("server JVM CPU per " + mode + " transaction (median):");
             cpu.forEach((k, v) -> cpuLine.append(String.format(" %s %.1f us |", k, median(v))));
             System.out.println(cpuLine);
+            if (!only.getFirst().isEmpty()) continue;
             double n = median(runs.get("native")), nt = median(runs.get("native TLS"));
             System.out.printf("RATIO %s branch/native = %.2f via proxy (TLS / native TLS), %.2f via proxy (TLS / native plaintext),"
                             + " %.2f via proxy (plaintext / native plaintext), %.2f direct (goal >= %s)%n", mode,
                     median(runs.get("proxy TLS")) / nt, median(runs.get("proxy TLS")) / n, median(runs.get("proxy plain")) / n,
                     median(runs.get("direct")) / n, ro ? "0.9" : "0.8");
         }
+    }
+
+    private Map<Operation, Histogram.Snapshot> fuseOps() {
+        Map<Operation, Histogram.Snapshot> m = new java.util.EnumMap<>(Operation.class);
+        for (Operation op : Operation.values()) m.put(op, cm.fuseStats().of(op).snapshot());
+        return m;
+    }
+
+    /** FUSE callbacks per transaction between two snapshots: count and mean time in the callback, by operation. */
+    private static String fuseOpsPerTx(Map<Operation, Histogram.Snapshot> a, Map<Operation, Histogram.Snapshot> b, double txs) {
+        StringBuilder s = new StringBuilder();
+        for (Operation op : Operation.values()) {
+            long n = b.get(op).count() - a.get(op).count();
+            if (n == 0) continue;
+            double secs = b.get(op).sumSeconds() - a.get(op).sumSeconds();
+            s.append(String.format("%s %.2f x %.1f us | ", op.name().toLowerCase(java.util.Locale.ROOT), n / txs, secs * 1e6 / n));
+        }
+        return s.toString();
     }
 
     /** A local, non-FUSE copy of a timeline's cluster, for the native baseline. */
