@@ -105,6 +105,22 @@ final class ComputeHarness implements AutoCloseable {
         return ConnectionUris.postgresUri(ROLE, PASSWORD, endpointId, "localhost", proxyPort, DB);
     }
 
+    /** Plaintext from this machine, routed by the endpoint option: the route {@code LocalBypass} takes. */
+    String plainUri(String endpointId) {
+        return "postgresql://" + ROLE + ":" + PASSWORD + "@127.0.0.1:" + proxyPort + "/" + DB
+                + "?sslmode=disable&options=endpoint%3D" + endpointId;
+    }
+
+    Connection plainJdbc(String endpointId, String password) throws SQLException {
+        Properties p = new Properties();
+        p.setProperty("user", ROLE);
+        p.setProperty("password", password);
+        p.setProperty("sslmode", "disable");
+        p.setProperty("options", "endpoint=" + endpointId);
+        p.setProperty("connectTimeout", "60");
+        return DriverManager.getConnection("jdbc:postgresql://127.0.0.1:" + proxyPort + "/" + DB, p);
+    }
+
     Connection jdbc(String endpointId) throws SQLException {
         return jdbc(endpointId, ROLE, PASSWORD);
     }

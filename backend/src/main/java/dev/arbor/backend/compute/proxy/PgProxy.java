@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The one PostgreSQL-protocol listener every endpoint is reached through. It terminates TLS, reads the
@@ -45,6 +46,8 @@ public final class PgProxy {
     private NetServer server;
     private NetServer server6;
     private NetClient client;
+    private LocalBypass bypass;           // null: every connection relays in user space
+    private final AtomicLong bypassedConnections = new AtomicLong();
 
     public PgProxy(Vertx vertx, ProxyBackends backends, KeyCertOptions tls) {
         this.vertx = vertx;
@@ -58,8 +61,10 @@ public final class PgProxy {
      */
     public Future<Integer> listen(String host, int port) {
         client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
+        bypass = LocalBypass.open().orElse(null);
         server = vertx.createNetServer(serverOptions(host, port)).connectHandler(s -> new ClientConnection(s).begin());
         return server.listen().map(NetServer::actualPort).compose(p -> {
+            if (bypass != null) bypass.watchClientsOf(p);
             if (!host.equals("127.0.0.1")) return Future.succeededFuture(p);
             server6 = vertx.createNetServer(serverOptions("::1", p)).connectHandler(s -> new ClientConnection(s).begin());
             return server6.listen().<Integer>map(x -> p).recover(e -> {
@@ -84,11 +89,14 @@ public final class PgProxy {
         return opts;
     }
 
+    /** Connections whose data phase the kernel carried ({@link LocalBypass}); for tests and metrics. */
+    public long bypassedConnections() { return bypassedConnections.get(); }
+
     public Future<Void> close() {
         Future<Void> a = server == null ? Future.succeededFuture() : server.close();
         Future<Void> a6 = server6 == null ? Future.succeededFuture() : server6.close();
         Future<Void> b = client == null ? Future.succeededFuture() : client.close();
-        return Future.all(a, a6, b).mapEmpty();
+        return Future.all(a, a6, b).<Void>mapEmpty().onComplete(x -> { if (bypass != null) bypass.close(); });
     }
 
     private enum Phase { STARTUP, SASL_INITIAL, SASL_RESPONSE, BUSY, DONE }
@@ -210,6 +218,11 @@ public final class PgProxy {
                     offerSasl(new AuthidLookup.RoleSecret(r.result().keys(), true));
                     return;
                 }
+                if (bypass != null && !socket.isSsl() && socket.remoteAddress().hostAddress() != null
+                        && socket.remoteAddress().hostAddress().startsWith("127.")) {
+                    wake(this::passThrough);
+                    return;
+                }
                 // Postgres' own truth: the role's verifier in pg_authid (SQL-created roles, ALTER ROLE ... PASSWORD).
                 wake(sock -> AuthidLookup.lookup(vertx, client, sock, user).onComplete(secret -> {
                     if (phase == Phase.DONE) return;
@@ -287,12 +300,45 @@ public final class PgProxy {
             return false;
         }
 
-        /** Authenticated: wake the compute (if the secret lookup has not) and log in on its private socket as the same user. */
-        private void connectBackend() {
+        /** The client's startup packet as postgres should see it: without the endpoint option. */
+        private Buffer backendStartup() {
             if (routing.remainingOptions().isEmpty()) params.remove("options");
             else params.put("options", routing.remainingOptions());
             Buffer startup = PgWire.startupMessage(params);
             startup.setInt(4, protocolVersion); // keep the client's protocol minor version
+            return startup;
+        }
+
+        /**
+         * A plaintext client on this machine: postgres authenticates it over loopback TCP (SCRAM against the same
+         * pg_authid the proxy would read) and the kernel carries the bytes both ways ({@link LocalBypass}); the
+         * proxy only routes, wakes and counts the connection. The redirect is in place before the startup packet
+         * goes out, so postgres' first answer already takes the kernel path.
+         */
+        private void passThrough(Path sock) {
+            int port = PgWire.portOfSocket(sock);
+            bypass.watchServer(port);
+            client.connect(port, "127.0.0.1").onComplete(c -> {
+                if (c.failed()) {
+                    fail("57P03", "endpoint \"" + target.computeId() + "\" is not reachable: " + c.cause().getMessage());
+                    release.run();
+                    return;
+                }
+                NetSocket backend = c.result();
+                if (released.get()) {
+                    backend.close();
+                    return;
+                }
+                var pair = bypass.pair(socket.remoteAddress(), socket.localAddress(), backend.localAddress(), backend.remoteAddress());
+                if (pair.isPresent()) bypassedConnections.incrementAndGet();
+                Runnable unpair = pair.<Runnable>map(x -> x::close).orElse(() -> { });
+                splice(backend, backendStartup(), () -> { unpair.run(); release.run(); });
+            });
+        }
+
+        /** Authenticated: wake the compute (if the secret lookup has not) and log in on its private socket as the same user. */
+        private void connectBackend() {
+            Buffer startup = backendStartup();
             wake(sock -> client.connect(SocketAddress.domainSocketAddress(sock.toString())).onComplete(c -> {
                 if (c.failed()) {
                     fail("57P03", "endpoint \"" + target.computeId() + "\" is not reachable: " + c.cause().getMessage());

@@ -3,6 +3,7 @@ package dev.arbor.backend.compute.proxy;
 import io.vertx.core.buffer.Buffer;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -18,6 +19,13 @@ final class PgWire {
     private PgWire() {}
 
     /** Startup message parameters (user, database, options, ...), in order. */
+    /** The TCP port of the postgres behind a unix socket: postgres names it {@code .s.PGSQL.<port>} and listens on 127.0.0.1 there too. */
+    static int portOfSocket(Path socket) {
+        String name = socket.getFileName().toString();
+        if (!name.startsWith(".s.PGSQL.")) throw new IllegalArgumentException("not a postgres socket: " + socket);
+        return Integer.parseInt(name.substring(".s.PGSQL.".length()));
+    }
+
     static Map<String, String> startupParams(Buffer packet) {
         Map<String, String> params = new LinkedHashMap<>();
         int pos = 8;
