@@ -109,10 +109,12 @@ public final class ComputeBench implements AutoCloseable {
 
     static double ms(long nanos) { return nanos / 1e6; }
 
+    /** The median; of an even count, the mean of the middle two (before, the upper one: BENCH_ROUNDS=2 reported the better round). */
     static double median(List<Double> xs) {
         List<Double> s = new ArrayList<>(xs);
         Collections.sort(s);
-        return s.get(s.size() / 2);
+        int n = s.size();
+        return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
     }
 
     /** A root timeline with pgbench data at {@code scale}, its endpoint left running and checkpointed. */
