@@ -41,6 +41,11 @@ class LocalBypassTest {
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output().trim()).endsWith("500500");
         assertThat(h.proxy.bypassedConnections()).as("psql's connection took the kernel path").isEqualTo(before + 1);
+        // over IPv6 loopback too (the proxy listens on [::1] as well)
+        Procs.Result v6 = ComputeHarness.psql(h.plainUri(ep).replace("@127.0.0.1:", "@[::1]:"), "SELECT count(*) FROM t");
+        assertThat(v6.output().trim()).as(v6.output()).isEqualTo("1000");
+        assertThat(h.proxy.bypassedConnections()).as("the IPv6 client took the kernel path").isEqualTo(before + 2);
+        before++;
 
         // many small round trips (extended protocol, prepared statements) and a result bigger than a socket buffer
         try (Connection c = h.plainJdbc(ep, ComputeHarness.PASSWORD); var ps = c.prepareStatement("SELECT i * 2 FROM t WHERE i = ?")) {

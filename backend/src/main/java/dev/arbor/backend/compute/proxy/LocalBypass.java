@@ -34,7 +34,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * inside the sender's {@code sendmsg}. The proxy's two sockets then carry only the close.
  *
  * <p>Sockets are found by their 4-tuple {@code {local ip, remote ip, local port (host order), remote port
- * (big-endian in the upper half)}}, the form {@code sock_ops} reads from its context, which maps it to the socket's
+ * (big-endian in the upper half)}}, addresses as 16 bytes (IPv4 as {@code ::ffff:a.b.c.d}, so IPv4, IPv6 and
+ * Java's dual-stack sockets compare alike), the form {@code sock_ops} builds from its context, which maps it to the socket's
  * cookie; redirects go from cookie to cookie. Cookies are never reused, so a redirect deleted late (after a close)
  * can never wire a new connection that reuses the 4-tuple into an old session. A pair is only redirected once both
  * far sockets are known (checked from here); anything that reaches the proxy's sockets anyway is relayed by
@@ -52,7 +53,7 @@ final class LocalBypass implements AutoCloseable {
     private static final int HASH = 1, LRU_HASH = 9, SOCKHASH = 18;
     private static final int SOCK_OPS = 13, SK_MSG = 16, CGROUP_SOCK_OPS = 3, SK_MSG_VERDICT = 7;
     private static final int LOOKUP = 1, UPDATE = 2, SOCKET_COOKIE = 46, SOCK_HASH_UPDATE = 70, MSG_REDIRECT_HASH = 71;
-    private static final int ATTR_SIZE = 144, KEY = 16;
+    private static final int ATTR_SIZE = 144, KEY = 40;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final StructLayout CAPTURE = Linker.Option.captureStateLayout();
@@ -201,15 +202,18 @@ final class LocalBypass implements AutoCloseable {
 
     /** {local ip, remote ip, local port, remote port} of the socket at {@code local} talking to {@code remote}. */
     private static MemorySegment farEnd(Arena arena, SocketAddress local, SocketAddress remote) {
-        byte[] li = ipv4(local), ri = ipv4(remote);
+        byte[] li = loopback16(local), ri = loopback16(remote);
         if (li == null || ri == null) return null;
         MemorySegment k = arena.allocate(KEY);
-        MemorySegment.copy(li, 0, k, JAVA_BYTE, 0, 4);
-        MemorySegment.copy(ri, 0, k, JAVA_BYTE, 4, 4);
-        k.set(JAVA_INT, 8, local.port());
-        k.set(JAVA_INT, 12, remotePortKey(remote.port()));
+        MemorySegment.copy(li, 0, k, JAVA_BYTE, 0, 16);
+        MemorySegment.copy(ri, 0, k, JAVA_BYTE, 16, 16);
+        k.set(JAVA_INT, 32, local.port());
+        k.set(JAVA_INT, 36, remotePortKey(remote.port()));
         return k;
     }
+
+    /** Whether a client at this address runs on this machine (only then can its socket be redirected). */
+    static boolean onThisMachine(SocketAddress a) { return loopback16(a) != null; }
 
     /** The kernel's remote_port: the big-endian 16-bit port in the upper half of a native-order u32. */
     private static int remotePortKey(int port) {
@@ -217,11 +221,17 @@ final class LocalBypass implements AutoCloseable {
         return ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN ? (be & 0xffff) << 16 : port & 0xffff;
     }
 
-    private static byte[] ipv4(SocketAddress a) {
+    /** A loopback address as 16 bytes, IPv4 as {@code ::ffff:a.b.c.d}; null for any other. */
+    private static byte[] loopback16(SocketAddress a) {
         if (a == null || a.hostAddress() == null) return null;
         try {
             InetAddress ip = InetAddress.ofLiteral(a.hostAddress());
-            return ip instanceof Inet4Address && ip.isLoopbackAddress() ? ip.getAddress() : null;
+            if (!ip.isLoopbackAddress()) return null;
+            if (!(ip instanceof Inet4Address)) return ip.getAddress();
+            byte[] v = new byte[16];
+            v[10] = v[11] = (byte) 0xff;
+            System.arraycopy(ip.getAddress(), 0, v, 12, 4);
+            return v;
         } catch (IllegalArgumentException e) {
             return null;
         }
@@ -263,18 +273,16 @@ final class LocalBypass implements AutoCloseable {
         p.jeqImm(R2, 5, "established");               // BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB
         p.ja("out");
         p.label("established");
-        // IPv4, or IPv6 with v4-mapped addresses (Java's dual-stack sockets): both have the IPv4 fields set
-        p.ldxW(R2, R6, 28);                           // local_ip4
-        p.jeqImm(R2, 0, "out");
-        p.keyField(R6, 28, -16).keyField(R6, 24, -12).keyField(R6, 68, -8).keyField(R6, 64, -4);
+        p.tupleKey(20, 28, 24, 48, 32, "out");        // family, local_ip4, remote_ip4, local_ip6, remote_ip6
+        p.keyField(R6, 68, -8).keyField(R6, 64, -4);  // local_port, remote_port
         p.mapFd(R1, ports).mov(R2, R10).addImm(R2, -8).call(LOOKUP);
         p.jneImm(R0, 0, "add");                       // watched local port
         p.mapFd(R1, ports).mov(R2, R10).addImm(R2, -4).call(LOOKUP);
         p.jeqImm(R0, 0, "out");                       // nor a watched remote port
         p.label("add");
-        p.mov(R1, R6).call(SOCKET_COOKIE).stxDw(R10, -24, R0);
-        p.mov(R1, R6).mapFd(R2, sockets).mov(R3, R10).addImm(R3, -24).movImm(R4, 0).call(SOCK_HASH_UPDATE);
-        p.mapFd(R1, cookies).mov(R2, R10).addImm(R2, -16).mov(R3, R10).addImm(R3, -24).movImm(R4, 0).call(UPDATE);
+        p.mov(R1, R6).call(SOCKET_COOKIE).stxDw(R10, -48, R0);
+        p.mov(R1, R6).mapFd(R2, sockets).mov(R3, R10).addImm(R3, -48).movImm(R4, 0).call(SOCK_HASH_UPDATE);
+        p.mapFd(R1, cookies).mov(R2, R10).addImm(R2, -40).mov(R3, R10).addImm(R3, -48).movImm(R4, 0).call(UPDATE);
         p.label("out");
         p.movImm(R0, 1).exit();
         return p;
@@ -288,14 +296,15 @@ final class LocalBypass implements AutoCloseable {
     private static Insns msgProgram(int cookies, int redirects, int sockets) {
         Insns p = new Insns();
         p.mov(R6, R1);
-        p.keyField(R6, 24, -16).keyField(R6, 20, -12).keyField(R6, 64, -8).keyField(R6, 60, -4);
-        p.mapFd(R1, cookies).mov(R2, R10).addImm(R2, -16).call(LOOKUP);
+        p.tupleKey(16, 24, 20, 44, 28, "pass");       // family, local_ip4, remote_ip4, local_ip6, remote_ip6
+        p.keyField(R6, 64, -8).keyField(R6, 60, -4);  // local_port, remote_port
+        p.mapFd(R1, cookies).mov(R2, R10).addImm(R2, -40).call(LOOKUP);
         p.jeqImm(R0, 0, "pass");
-        p.ldxDw(R1, R0, 0).stxDw(R10, -24, R1);
-        p.mapFd(R1, redirects).mov(R2, R10).addImm(R2, -24).call(LOOKUP);
+        p.ldxDw(R1, R0, 0).stxDw(R10, -48, R1);
+        p.mapFd(R1, redirects).mov(R2, R10).addImm(R2, -48).call(LOOKUP);
         p.jeqImm(R0, 0, "pass");
-        p.ldxDw(R1, R0, 0).stxDw(R10, -32, R1);
-        p.mov(R1, R6).mapFd(R2, sockets).mov(R3, R10).addImm(R3, -32).movImm(R4, 1 /* BPF_F_INGRESS */).call(MSG_REDIRECT_HASH);
+        p.ldxDw(R1, R0, 0).stxDw(R10, -56, R1);
+        p.mov(R1, R6).mapFd(R2, sockets).mov(R3, R10).addImm(R3, -56).movImm(R4, 1 /* BPF_F_INGRESS */).call(MSG_REDIRECT_HASH);
         p.exit();
         p.label("pass");
         p.movImm(R0, 1 /* SK_PASS */).exit();
@@ -323,8 +332,28 @@ final class LocalBypass implements AutoCloseable {
         Insns exit() { return op(0x95, 0, 0, 0, 0); }
         /** ld_imm64 of a map fd (two slots). */
         Insns mapFd(int dst, int fd) { op(0x18, dst, 1, 0, fd); return op(0, 0, 0, 0, 0); }
+        Insns stImm(int dst, int off, int imm) { return op(0x62, dst, 0, off, imm); }
         /** A u32 context field at {@code off} into the key on the stack at {@code slot}. */
         Insns keyField(int ctx, int off, int slot) { return ldxW(R2, ctx, off).stxW(R10, slot, R2); }
+
+        /**
+         * The addresses of the socket in context R6 into the key at r10-40 (local) and r10-24 (remote), 16 bytes
+         * each: an IPv4 socket's as {@code ::ffff:a.b.c.d}, an IPv6 socket's as they are (a dual-stack socket's
+         * IPv4 peer already reads as v4-mapped). Any other family jumps to {@code other}.
+         */
+        Insns tupleKey(int family, int localIp4, int remoteIp4, int localIp6, int remoteIp6, String other) {
+            String v4 = "v4-" + code.size(), done = "addr-" + code.size();
+            ldxW(R2, R6, family);
+            jeqImm(R2, 2, v4);                             // AF_INET
+            jneImm(R2, 10, other);                         // AF_INET6
+            for (int i = 0; i < 4; i++) keyField(R6, localIp6 + 4 * i, -40 + 4 * i).keyField(R6, remoteIp6 + 4 * i, -24 + 4 * i);
+            ja(done);
+            label(v4);
+            for (int slot : new int[]{-40, -24}) stImm(R10, slot, 0).stImm(R10, slot + 4, 0).stImm(R10, slot + 8, 0xffff0000);
+            keyField(R6, localIp4, -28).keyField(R6, remoteIp4, -12);
+            label(done);
+            return this;
+        }
         Insns jeqImm(int reg, int imm, String to) { jumps.put(code.size(), to); return op(0x15, reg, 0, 0, imm); }
         Insns jneImm(int reg, int imm, String to) { jumps.put(code.size(), to); return op(0x55, reg, 0, 0, imm); }
         Insns ja(String to) { jumps.put(code.size(), to); return op(0x05, 0, 0, 0, 0); }

@@ -218,8 +218,7 @@ public final class PgProxy {
                     offerSasl(new AuthidLookup.RoleSecret(r.result().keys(), true));
                     return;
                 }
-                if (bypass != null && !socket.isSsl() && socket.remoteAddress().hostAddress() != null
-                        && socket.remoteAddress().hostAddress().startsWith("127.")) {
+                if (bypass != null && !socket.isSsl() && LocalBypass.onThisMachine(socket.remoteAddress())) {
                     wake(this::passThrough);
                     return;
                 }
