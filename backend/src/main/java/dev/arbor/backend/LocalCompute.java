@@ -8,6 +8,7 @@ import dev.arbor.backend.compute.proxy.ProxyTls;
 import dev.arbor.backend.ops.ComputeControl;
 import dev.arbor.backend.ops.EndpointSpec;
 import dev.arbor.storage.TimelineId;
+import io.vertx.core.net.KeyCertOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,9 +39,15 @@ final class LocalCompute implements ComputeControl {
             ComputeConfig cc = ComputeConfig.defaults(config.dataDir().toAbsolutePath());
             ComputeManager m = new ComputeManager(cc, new PageStoreTrees(store));
             m.setRegistry(registry);
+            KeyCertOptions tls = ProxyTls.selfSigned(cc.computeDir().resolve("tls"), config.proxyDomain());
+            try {  // endpoints serve the proxy's certificate, so it can hand local TLS clients through
+                m.setServerTls(ProxyTls.pemForPostgres(tls, vertx, cc.computeDir().resolve("tls"), cc.pg().runAs().uid(), cc.pg().runAs().gid()));
+            } catch (Exception e) {
+                log.warn("endpoints will not speak TLS themselves (the proxy ends every TLS session): {}", e.toString());
+            }
             // endpoints that were running before a restart (or crash) come back; the rest wake on connect
             m.reconcile(registry.activeSpecs());
-            PgProxy proxy = new PgProxy(vertx, m, ProxyTls.selfSigned(cc.computeDir().resolve("tls"), config.proxyDomain()));
+            PgProxy proxy = new PgProxy(vertx, m, tls);
             int port;
             try {
                 port = proxy.listen("127.0.0.1", config.proxyPort()).await();

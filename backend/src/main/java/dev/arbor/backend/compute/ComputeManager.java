@@ -6,6 +6,7 @@ import dev.arbor.backend.compute.process.PostgresServer;
 import dev.arbor.backend.compute.process.Procs;
 import dev.arbor.backend.compute.process.Scram;
 import dev.arbor.backend.compute.proxy.ProxyBackends;
+import dev.arbor.backend.compute.proxy.ProxyTls;
 import dev.arbor.backend.compute.proxy.ProxyTarget;
 import dev.arbor.backend.compute.volume.FuseVolume;
 import dev.arbor.backend.compute.volume.Mounts;
@@ -49,6 +50,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
     private static final String MANAGED = "arbor-managed";
 
     private final ComputeConfig config;
+    private volatile ProxyTls.PemFiles serverTls;  // postgres serves the proxy's certificate (TLS handed through)
     private final TimelineTrees trees;
     private final ClusterTemplate template;
     private final Map<String, Endpoint> endpoints = new ConcurrentHashMap<>();
@@ -249,6 +251,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             tMount = System.nanoTime() - tMount;
             Map<String, String> settings = new LinkedHashMap<>(spec.pgSettings() == null ? Map.of() : spec.pgSettings());
             settings.putIfAbsent("cluster_name", ep.id);
+            serveTls(settings);
             if (readOnly) {
                 recoverToCleanShutdown(mnt, root);
                 // A hot standby with nothing to follow: it replays nothing and refuses writes with
@@ -376,6 +379,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             Path root = endpointDir(ep.id);
             Map<String, String> settings = new LinkedHashMap<>(ep.spec.pgSettings() == null ? Map.of() : ep.spec.pgSettings());
             settings.putIfAbsent("cluster_name", ep.id);
+            serveTls(settings);
             if (readOnly(ep, ep.spec)) settings.put("hot_standby", "on");
             // Orphaned backends of the dead postmaster hold its shared memory for a moment; postgres refuses
             // to start until they are gone, which is exactly the interlock we want. Retry until then.
@@ -706,6 +710,20 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         } catch (IOException e) {
             throw new IllegalStateException("cannot prepare " + dir, e);
         }
+    }
+
+    /**
+     * Endpoints started from now on also speak TLS on their loopback port, with the proxy's certificate: the proxy
+     * hands a local client's TLS session through to postgres instead of ending it (see PgProxy).
+     */
+    public void setServerTls(ProxyTls.PemFiles files) { this.serverTls = files; }
+
+    private void serveTls(Map<String, String> settings) {
+        ProxyTls.PemFiles t = serverTls;
+        if (t == null) return;
+        settings.put("ssl", "on");
+        settings.put("ssl_cert_file", t.certChain().toString());
+        settings.put("ssl_key_file", t.privateKey().toString());
     }
 
     private void ownByPostgres(Path p) throws IOException {

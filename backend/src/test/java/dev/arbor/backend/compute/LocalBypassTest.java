@@ -74,6 +74,41 @@ class LocalBypassTest {
     }
 
     @Test
+    void tlsClientsNamingTheirEndpointBySniGetPostgresOwnTlsSession() throws Exception {
+        String ep = "ep-bypass-tls";
+        h.compute.applyConfig(h.endpoint(ep, h.newRoot(), "read_write", -1));
+        long before = h.proxy.bypassedConnections();
+        String sni = "postgresql://" + ComputeHarness.ROLE + ":%s@%s.localhost:" + h.proxyPort + "/" + ComputeHarness.DB
+                + "?sslmode=require&channel_binding=require";
+        String inSession = "SELECT coalesce((SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()), false)";
+
+        // the neonctl form: postgres holds the TLS session itself, channel binding included, and the kernel carries it
+        Procs.Result r = ComputeHarness.psql(sni.formatted(ComputeHarness.PASSWORD, ep), inSession);
+        assertThat(r.output().trim()).as(r.output()).isEqualTo("t");
+        assertThat(h.proxy.bypassedConnections()).isEqualTo(before + 1);
+        try (Connection c = java.sql.DriverManager.getConnection("jdbc:postgresql://" + ep + ".localhost:" + h.proxyPort + "/"
+                + ComputeHarness.DB + "?sslmode=require&channelBinding=require", ComputeHarness.ROLE, ComputeHarness.PASSWORD);
+             var st = c.createStatement(); var rs = st.executeQuery(inSession + ", current_user")) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getBoolean(1)).isTrue();
+        }
+        assertThat(h.proxy.bypassedConnections()).isEqualTo(before + 2);
+
+        // routed by the endpoint option instead, TLS ends in the proxy, which logs in over postgres' private socket
+        Procs.Result o = ComputeHarness.psql(h.uri(ep), inSession);
+        assertThat(o.output().trim()).as(o.output()).isEqualTo("f");
+        assertThat(h.proxy.bypassedConnections()).isEqualTo(before + 2);
+
+        // postgres checks the password; an unknown endpoint by SNI gets the proxy's error over the proxy's TLS
+        Procs.Result wrong = ComputeHarness.psql(sni.formatted("not-the-password", ep), "SELECT 1");
+        assertThat(wrong.exit()).isNotZero();
+        assertThat(wrong.output()).contains("password authentication failed for user \"" + ComputeHarness.ROLE + "\"");
+        Procs.Result unknown = ComputeHarness.psql(sni.formatted(ComputeHarness.PASSWORD, "ep-no-such-endpoint"), "SELECT 1");
+        assertThat(unknown.exit()).isNotZero();
+        assertThat(unknown.output()).contains("endpoint \"ep-no-such-endpoint\" does not exist");
+    }
+
+    @Test
     void aWrongPasswordGetsPostgresOwnErrorAndAnUnknownEndpointTheProxys() throws Exception {
         String ep = "ep-bypass-auth";
         h.compute.applyConfig(h.endpoint(ep, h.newRoot(), "read_write", -1));

@@ -3,9 +3,16 @@ package dev.arbor.backend.compute.proxy;
 import dev.arbor.backend.compute.EndpointNotFound;
 import dev.arbor.backend.compute.process.Scram;
 import dev.arbor.storage.StorageException;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslProvider;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.KeyCertOptions;
 import io.vertx.core.net.NetClient;
 import io.vertx.core.net.NetClientOptions;
@@ -21,8 +28,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 
 /**
  * The one PostgreSQL-protocol listener every endpoint is reached through. It terminates TLS, reads the
@@ -47,6 +56,7 @@ public final class PgProxy {
     private NetServer server6;
     private NetClient client;
     private LocalBypass bypass;           // null: every connection relays in user space
+    private SslContext sslContext;        // ends TLS for a local client whose ClientHello the proxy has already read
     private final AtomicLong bypassedConnections = new AtomicLong();
 
     public PgProxy(Vertx vertx, ProxyBackends backends, KeyCertOptions tls) {
@@ -62,6 +72,15 @@ public final class PgProxy {
     public Future<Integer> listen(String host, int port) {
         client = vertx.createNetClient(new NetClientOptions().setTcpNoDelay(true).setConnectTimeout(10_000));
         bypass = LocalBypass.open().orElse(null);
+        if (tls != null && bypass != null) {
+            try {
+                SslContextBuilder b = SslContextBuilder.forServer(tls.getKeyManagerFactory(vertx));
+                if (OpenSsl.isAvailable() && !Boolean.getBoolean("arbor.proxy.jdkTls")) b.sslProvider(SslProvider.OPENSSL);
+                sslContext = b.build();
+            } catch (Exception e) {
+                log.warn("local TLS clients will not be handed through to postgres: {}", e.toString());
+            }
+        }
         server = vertx.createNetServer(serverOptions(host, port)).connectHandler(s -> new ClientConnection(s).begin());
         return server.listen().map(NetServer::actualPort).compose(p -> {
             if (bypass != null) bypass.watchClientsOf(p);
@@ -99,7 +118,7 @@ public final class PgProxy {
         return Future.all(a, a6, b).<Void>mapEmpty().onComplete(x -> { if (bypass != null) bypass.close(); });
     }
 
-    private enum Phase { STARTUP, SASL_INITIAL, SASL_RESPONSE, BUSY, DONE }
+    private enum Phase { STARTUP, CLIENT_HELLO, SASL_INITIAL, SASL_RESPONSE, BUSY, DONE }
 
     /** One client, from its first byte until both sides have closed. Runs on its event loop only. */
     private final class ClientConnection {
@@ -116,6 +135,9 @@ public final class PgProxy {
         private Path backendSocket;           // set once the compute is awake
         private Runnable release = () -> { };
         private final AtomicBoolean released = new AtomicBoolean();
+        private String wokenFor;              // the compute this connection is counted against (and backendSocket's)
+        private SslHandler ownTls;            // TLS ended by the proxy's own handler, after a peeked ClientHello
+        private String helloSni;
 
         ClientConnection(NetSocket socket) { this.socket = socket; }
 
@@ -134,6 +156,7 @@ public final class PgProxy {
             while (true) {
                 switch (phase) {
                     case STARTUP -> { if (!startupPacket()) return; }
+                    case CLIENT_HELLO -> { if (!clientHello()) return; }
                     case SASL_INITIAL, SASL_RESPONSE -> { if (!authMessage()) return; }
                     case BUSY, DONE -> { return; }
                 }
@@ -153,8 +176,12 @@ public final class PgProxy {
             pending = pending.getBuffer(len, pending.length());
             int code = packet.getInt(4);
             if (code == PgWire.SSL_REQUEST) {
-                if (socket.isSsl() || tls == null) {
+                if (tlsActive() || tls == null) {
                     socket.write(Buffer.buffer("N"));
+                } else if (sslContext != null && LocalBypass.onThisMachine(socket.remoteAddress())) {
+                    // a local client: read its ClientHello first; if SNI names an endpoint, postgres takes the TLS session
+                    socket.write(Buffer.buffer("S"));
+                    phase = Phase.CLIENT_HELLO;
                 } else {
                     // 'S' goes out in the clear, then the TLS handshake; the client sends nothing until it sees 'S'.
                     socket.upgradeToSsl(Buffer.buffer("S")).onFailure(e -> {
@@ -179,7 +206,7 @@ public final class PgProxy {
         private void startup(Buffer packet) {
             params = PgWire.startupParams(packet);
             protocolVersion = packet.getInt(4);
-            String sni = socket.isSsl() ? socket.indicatedServerName() : null;
+            String sni = ownTls != null ? helloSni : socket.isSsl() ? socket.indicatedServerName() : null;
             try {
                 routing = EndpointRouting.of(params.get("options"), sni);
             } catch (IllegalArgumentException e) {
@@ -218,7 +245,7 @@ public final class PgProxy {
                     offerSasl(new AuthidLookup.RoleSecret(r.result().keys(), true));
                     return;
                 }
-                if (bypass != null && !socket.isSsl() && LocalBypass.onThisMachine(socket.remoteAddress())) {
+                if (bypass != null && !tlsActive() && LocalBypass.onThisMachine(socket.remoteAddress())) {
                     wake(this::passThrough);
                     return;
                 }
@@ -240,8 +267,8 @@ public final class PgProxy {
         private void offerSasl(AuthidLookup.RoleSecret secret) {
             byte[] endPoint;
             try {
-                endPoint = socket.isSsl() ? ScramExchange.tlsServerEndPoint(
-                        (X509Certificate) socket.sslSession().getLocalCertificates()[0]) : null;
+                javax.net.ssl.SSLSession session = ownTls != null ? ownTls.engine().getSession() : socket.isSsl() ? socket.sslSession() : null;
+                endPoint = session != null ? ScramExchange.tlsServerEndPoint((X509Certificate) session.getLocalCertificates()[0]) : null;
             } catch (Exception e) {
                 fail("08006", "TLS session has no server certificate: " + e.getMessage());
                 return;
@@ -299,6 +326,106 @@ public final class PgProxy {
             return false;
         }
 
+        private boolean tlsActive() { return ownTls != null || socket.isSsl(); }
+
+        /**
+         * A local client's whole ClientHello: when its SNI names an endpoint (not a branch) that postgres' own
+         * pg_authid serves (not a snapshot), postgres gets the TLS session itself, serving the proxy's certificate,
+         * and the kernel carries the bytes; otherwise the proxy ends TLS here as usual. In a handed-through session
+         * the startup options reach postgres unchanged, so Arbor's own ({@code endpoint=}, {@code neon_timestamp:})
+         * belong with the branch host or {@code localhost}, as neonctl builds them.
+         */
+        private boolean clientHello() {
+            if (pending.length() < 5) return false;
+            if (pending.getByte(0) != 0x16) {  // not a handshake: let the TLS engine answer it
+                endTlsHere();
+                return false;
+            }
+            if (pending.length() < 5 + pending.getUnsignedShort(3)) return false;
+            helloSni = ClientHello.serverName(pending.getBytes(0, 5 + pending.getUnsignedShort(3)));
+            phase = Phase.BUSY;
+            Optional<String> id = Optional.empty();
+            try {
+                if (helloSni != null) id = EndpointRouting.of(null, helloSni).target();
+            } catch (IllegalArgumentException e) {
+                // not an endpoint name: routed (and reported) after the startup packet
+            }
+            if (id.isEmpty() || bypass == null) {
+                endTlsHere();
+                return false;
+            }
+            String endpoint = id.get();
+            vertx.executeBlocking(() -> backends.resolve(endpoint, Optional.empty()), false).onComplete(r -> {
+                // an endpoint host only: a branch host may carry time travel in its (encrypted) startup options,
+                // which only the proxy understands (neonctl builds <branch-id>.<domain>?options=neon_timestamp:..)
+                if (r.failed() || snapshot(r.result()) || !r.result().computeId().equals(endpoint)) {
+                    endTlsHere();
+                    return;
+                }
+                target = r.result();
+                wake(this::passThroughTls, e -> endTlsHere());
+            });
+            return false;
+        }
+
+        /** Ends TLS in the proxy, feeding the ClientHello it has read into its own TLS engine. */
+        private void endTlsHere() {
+            if (phase == Phase.DONE || ownTls != null) return;
+            var pipeline = ((NetSocketInternal) socket).channelHandlerContext().pipeline();
+            ownTls = sslContext.newHandler(pipeline.channel().alloc());
+            ownTls.handshakeFuture().addListener(f -> {
+                if (!f.isSuccess()) {
+                    log.debug("TLS handshake with {} failed: {}", socket.remoteAddress(), f.cause().toString());
+                    socket.close();
+                }
+            });
+            pipeline.addFirst("arbor-tls", ownTls);
+            byte[] hello = pending.getBytes();
+            pending = Buffer.buffer();
+            phase = Phase.STARTUP;
+            // a whole read cycle: the TLS engine flushes its answer on read-complete, and this may run outside one
+            pipeline.fireChannelRead(Unpooled.wrappedBuffer(hello));
+            pipeline.fireChannelReadComplete();
+        }
+
+        /** Postgres takes the client's TLS session: SSLRequest to it, then the ClientHello, then the kernel. */
+        private void passThroughTls(Path sock) {
+            int port = PgWire.portOfSocket(sock);
+            bypass.watchServer(port);
+            client.connect(port, "127.0.0.1").onComplete(c -> {
+                if (c.failed()) {
+                    endTlsHere();
+                    return;
+                }
+                NetSocket backend = c.result();
+                if (released.get()) {
+                    backend.close();
+                    return;
+                }
+                backend.handler(answer -> {
+                    backend.handler(null);
+                    if (answer.length() != 1 || answer.getByte(0) != 'S') {  // this postgres has no TLS: end it here
+                        backend.close();
+                        endTlsHere();
+                        return;
+                    }
+                    Buffer hello = pending;
+                    pending = Buffer.buffer();
+                    pairAndSplice(backend, hello);
+                });
+                backend.write(PgWire.sslRequest());
+            });
+        }
+
+        /** Splices with postgres, the kernel carrying the bytes when both far sockets are known to {@link LocalBypass}. */
+        private void pairAndSplice(NetSocket backend, Buffer first) {
+            var pair = bypass.pair(socket.remoteAddress(), socket.localAddress(), backend.localAddress(), backend.remoteAddress());
+            if (pair.isPresent()) bypassedConnections.incrementAndGet();
+            Runnable unpair = pair.<Runnable>map(x -> x::close).orElse(() -> { });
+            Runnable counted = release;
+            splice(backend, first, () -> { unpair.run(); counted.run(); });
+        }
+
         /** The client's startup packet as postgres should see it: without the endpoint option. */
         private Buffer backendStartup() {
             if (routing.remainingOptions().isEmpty()) params.remove("options");
@@ -328,10 +455,7 @@ public final class PgProxy {
                     backend.close();
                     return;
                 }
-                var pair = bypass.pair(socket.remoteAddress(), socket.localAddress(), backend.localAddress(), backend.remoteAddress());
-                if (pair.isPresent()) bypassedConnections.incrementAndGet();
-                Runnable unpair = pair.<Runnable>map(x -> x::close).orElse(() -> { });
-                splice(backend, backendStartup(), () -> { unpair.run(); release.run(); });
+                pairAndSplice(backend, backendStartup());
             });
         }
 
@@ -353,30 +477,42 @@ public final class PgProxy {
          * Runs {@code then} on the event loop with the target's private socket, waking its compute once per client
          * connection; the connection counts as open (keeping the compute awake) from the first call until it closes.
          */
-        private void wake(java.util.function.Consumer<Path> then) {
-            if (backendSocket != null) {
+        private void wake(Consumer<Path> then) { wake(then, this::wakeFailed); }
+
+        private void wake(Consumer<Path> then, Consumer<Throwable> failed) {
+            String computeId = target.computeId();
+            if (backendSocket != null && computeId.equals(wokenFor)) {
                 then.accept(backendSocket);
                 return;
             }
-            String computeId = target.computeId();
-            backends.connectionOpened(computeId);
-            release = () -> { if (released.compareAndSet(false, true)) backends.connectionClosed(computeId); };
-            socket.closeHandler(v -> release.run());
+            if (!computeId.equals(wokenFor)) {  // first wake, or a handed-through session fell back to another target
+                release.run();
+                released.set(false);
+                wokenFor = computeId;
+                backendSocket = null;
+                backends.connectionOpened(computeId);
+                release = () -> { if (released.compareAndSet(false, true)) backends.connectionClosed(computeId); };
+                socket.closeHandler(v -> release.run());
+            }
             vertx.executeBlocking(() -> backends.wake(target), false).onComplete(woken -> {
                 if (woken.failed()) {
-                    Throwable e = woken.cause();
-                    if (e instanceof EndpointNotFound) fail("XX000", "endpoint \"" + computeId + "\" does not exist");
-                    else if (e instanceof StorageException.InvalidLsn) fail("22023", "cannot read the branch at that point: " + e.getMessage());
-                    else {
-                        log.warn("waking endpoint {} failed: {}", computeId, e.toString());
-                        fail("57P03", "endpoint \"" + computeId + "\" could not be started: " + e.getMessage());
-                    }
-                    release.run();
+                    failed.accept(woken.cause());
                     return;
                 }
                 backendSocket = woken.result();
                 then.accept(backendSocket);
             });
+        }
+
+        private void wakeFailed(Throwable e) {
+            String computeId = target.computeId();
+            if (e instanceof EndpointNotFound) fail("XX000", "endpoint \"" + computeId + "\" does not exist");
+            else if (e instanceof StorageException.InvalidLsn) fail("22023", "cannot read the branch at that point: " + e.getMessage());
+            else {
+                log.warn("waking endpoint {} failed: {}", computeId, e.toString());
+                fail("57P03", "endpoint \"" + computeId + "\" could not be started: " + e.getMessage());
+            }
+            release.run();
         }
 
         private void splice(NetSocket backend, Buffer startup, Runnable release) {

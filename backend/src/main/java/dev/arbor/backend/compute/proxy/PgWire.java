@@ -19,6 +19,9 @@ final class PgWire {
     private PgWire() {}
 
     /** Startup message parameters (user, database, options, ...), in order. */
+    /** An SSLRequest, as a client sends it before a TLS handshake. */
+    static Buffer sslRequest() { return Buffer.buffer().appendInt(8).appendInt(SSL_REQUEST); }
+
     /** The TCP port of the postgres behind a unix socket: postgres names it {@code .s.PGSQL.<port>} and listens on 127.0.0.1 there too. */
     static int portOfSocket(Path socket) {
         String name = socket.getFileName().toString();
