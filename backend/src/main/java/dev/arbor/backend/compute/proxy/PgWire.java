@@ -18,7 +18,6 @@ final class PgWire {
 
     private PgWire() {}
 
-    /** Startup message parameters (user, database, options, ...), in order. */
     /** An SSLRequest, as a client sends it before a TLS handshake. */
     static Buffer sslRequest() { return Buffer.buffer().appendInt(8).appendInt(SSL_REQUEST); }
 
@@ -29,6 +28,7 @@ final class PgWire {
         return Integer.parseInt(name.substring(".s.PGSQL.".length()));
     }
 
+    /** Startup message parameters (user, database, options, ...), in order. */
     static Map<String, String> startupParams(Buffer packet) {
         Map<String, String> params = new LinkedHashMap<>();
         int pos = 8;
