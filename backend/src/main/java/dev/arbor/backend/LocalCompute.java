@@ -41,7 +41,7 @@ final class LocalCompute implements ComputeControl {
             m.setRegistry(registry);
             KeyCertOptions tls = ProxyTls.selfSigned(cc.computeDir().resolve("tls"), config.proxyDomain());
             try {  // endpoints serve the proxy's certificate, so it can hand local TLS clients through
-                m.setServerTls(ProxyTls.pemForPostgres(tls, vertx, cc.computeDir().resolve("tls"), cc.pg().runAs().uid(), cc.pg().runAs().gid()));
+                m.serveProxyCertificate(tls, vertx);
             } catch (Exception e) {
                 log.warn("endpoints will not speak TLS themselves (the proxy ends every TLS session): {}", e.toString());
             }

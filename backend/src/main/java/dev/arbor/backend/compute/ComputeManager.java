@@ -17,6 +17,8 @@ import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.FileTree;
 import dev.arbor.storage.StorageException;
 import dev.arbor.storage.TimelineId;
+import io.vertx.core.Vertx;
+import io.vertx.core.net.KeyCertOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -249,9 +251,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             long tMount = System.nanoTime();
             volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir(), fuseStats);
             tMount = System.nanoTime() - tMount;
-            Map<String, String> settings = new LinkedHashMap<>(spec.pgSettings() == null ? Map.of() : spec.pgSettings());
-            settings.putIfAbsent("cluster_name", ep.id);
-            serveTls(settings);
+            Map<String, String> settings = pgSettings(spec, ep.id);
             if (readOnly) {
                 recoverToCleanShutdown(mnt, root);
                 // A hot standby with nothing to follow: it replays nothing and refuses writes with
@@ -377,9 +377,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         try {
             if (ep.running != rc || closed) return; // stopped or restarted meanwhile
             Path root = endpointDir(ep.id);
-            Map<String, String> settings = new LinkedHashMap<>(ep.spec.pgSettings() == null ? Map.of() : ep.spec.pgSettings());
-            settings.putIfAbsent("cluster_name", ep.id);
-            serveTls(settings);
+            Map<String, String> settings = pgSettings(ep.spec, ep.id);
             if (readOnly(ep, ep.spec)) settings.put("hot_standby", "on");
             // Orphaned backends of the dead postmaster hold its shared memory for a moment; postgres refuses
             // to start until they are gone, which is exactly the interlock we want. Retry until then.
@@ -713,17 +711,26 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
     }
 
     /**
-     * Endpoints started from now on also speak TLS on their loopback port, with the proxy's certificate: the proxy
-     * hands a local client's TLS session through to postgres instead of ending it (see PgProxy).
+     * Endpoints started from now on also speak TLS on their loopback port, with the proxy's certificate (written as
+     * PEM for the postgres user under the compute dir): the proxy hands a local client's TLS session through to
+     * postgres instead of ending it (see PgProxy).
      */
-    public void setServerTls(ProxyTls.PemFiles files) { this.serverTls = files; }
+    public void serveProxyCertificate(KeyCertOptions tls, Vertx vertx) throws Exception {
+        serverTls = ProxyTls.pemForPostgres(tls, vertx, config.computeDir().resolve("tls"),
+                config.pg().runAs().uid(), config.pg().runAs().gid());
+    }
 
-    private void serveTls(Map<String, String> settings) {
+    /** An endpoint's postgres settings, as (re)started: its spec's, its cluster name, and TLS when served. */
+    private Map<String, String> pgSettings(EndpointSpec spec, String endpointId) {
+        Map<String, String> settings = new LinkedHashMap<>(spec.pgSettings() == null ? Map.of() : spec.pgSettings());
+        settings.putIfAbsent("cluster_name", endpointId);
         ProxyTls.PemFiles t = serverTls;
-        if (t == null) return;
-        settings.put("ssl", "on");
-        settings.put("ssl_cert_file", t.certChain().toString());
-        settings.put("ssl_key_file", t.privateKey().toString());
+        if (t != null) {
+            settings.put("ssl", "on");
+            settings.put("ssl_cert_file", t.certChain().toString());
+            settings.put("ssl_key_file", t.privateKey().toString());
+        }
+        return settings;
     }
 
     private void ownByPostgres(Path p) throws IOException {

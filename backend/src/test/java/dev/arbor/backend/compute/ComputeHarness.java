@@ -43,7 +43,6 @@ final class ComputeHarness implements AutoCloseable {
     final Map<String, EndpointSpec> specs = new ConcurrentHashMap<>();
     final List<String> idleReports = new CopyOnWriteArrayList<>();
     private final io.vertx.core.net.KeyCertOptions tls;
-    private final ProxyTls.PemFiles serverTls;
 
     ComputeHarness(Duration defaultSuspend) throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-compute-",
@@ -51,7 +50,6 @@ final class ComputeHarness implements AutoCloseable {
         store = TestStore.open(dir.resolve("store"));
         cfg = new ComputeConfig(dir, PgInstall.locate(), defaultSuspend, Duration.ofSeconds(90), Duration.ofMillis(200));
         tls = ProxyTls.selfSigned(dir.resolve("tls"), "localhost");
-        serverTls = ProxyTls.pemForPostgres(tls, vertx, dir.resolve("tls"), cfg.pg().runAs().uid(), cfg.pg().runAs().gid());
         compute = newCompute();
         // the proxy follows the harness' current manager (tests replace it to simulate a server restart)
         ProxyBackends backends = new ProxyBackends() {
@@ -65,9 +63,9 @@ final class ComputeHarness implements AutoCloseable {
         proxyPort = proxy.listen("127.0.0.1", 0).await();
     }
 
-    private ComputeManager newCompute() {
+    private ComputeManager newCompute() throws Exception {
         var cm = new ComputeManager(cfg, store.trees());
-        cm.setServerTls(serverTls);  // as the server does: endpoints serve the proxy's certificate
+        cm.serveProxyCertificate(tls, vertx);  // as the server does
         cm.setRegistry(new EndpointRegistry() {
             @Override public Optional<EndpointSpec> spec(String id) { return Optional.ofNullable(specs.get(id)); }
             @Override public Optional<EndpointSpec> branchSpec(String branchId) {

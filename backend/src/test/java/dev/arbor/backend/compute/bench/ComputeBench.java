@@ -66,7 +66,7 @@ public final class ComputeBench implements AutoCloseable {
             @Override public void reportIdle(String id) {}
         });
         var tls = ProxyTls.selfSigned(dir.resolve("tls"), "localhost");
-        cm.setServerTls(ProxyTls.pemForPostgres(tls, vertx, dir.resolve("tls"), pg.runAs().uid(), pg.runAs().gid()));  // as the server does
+        cm.serveProxyCertificate(tls, vertx);  // as the server does
         var proxy = new PgProxy(vertx, cm, tls);
         proxyPort = proxy.listen("127.0.0.1", 0).await();
     }
