@@ -341,8 +341,9 @@ public final class PgProxy {
                 endTlsHere();
                 return false;
             }
-            if (pending.length() < 5 + pending.getUnsignedShort(3)) return false;
-            helloSni = ClientHello.serverName(pending.getBytes(0, 5 + pending.getUnsignedShort(3)));
+            int record = 5 + pending.getUnsignedShort(3);
+            if (pending.length() < record) return false;
+            helloSni = ClientHello.serverName(pending.getBytes(0, record));
             phase = Phase.BUSY;
             Optional<String> id = Optional.empty();
             try {
@@ -390,18 +391,7 @@ public final class PgProxy {
 
         /** Postgres takes the client's TLS session: SSLRequest to it, then the ClientHello, then the kernel. */
         private void passThroughTls(Path sock) {
-            int port = PgWire.portOfSocket(sock);
-            bypass.watchServer(port);
-            client.connect(port, "127.0.0.1").onComplete(c -> {
-                if (c.failed()) {
-                    endTlsHere();
-                    return;
-                }
-                NetSocket backend = c.result();
-                if (released.get()) {
-                    backend.close();
-                    return;
-                }
+            connectLoopback(sock, e -> endTlsHere(), backend -> {
                 backend.handler(answer -> {
                     backend.handler(null);
                     if (answer.length() != 1 || answer.getByte(0) != 'S') {  // this postgres has no TLS: end it here
@@ -414,6 +404,20 @@ public final class PgProxy {
                     pairAndSplice(backend, hello);
                 });
                 backend.write(PgWire.sslRequest());
+            });
+        }
+
+        /**
+         * Connects to the woken postgres on its loopback TCP port, watched by {@link LocalBypass} first so that
+         * postgres' end of the connection is known to it; {@code then} runs unless the client gave up meanwhile.
+         */
+        private void connectLoopback(Path sock, Consumer<Throwable> failed, Consumer<NetSocket> then) {
+            int port = PgWire.portOfSocket(sock);
+            bypass.watchServer(port);
+            client.connect(port, "127.0.0.1").onComplete(c -> {
+                if (c.failed()) failed.accept(c.cause());
+                else if (released.get()) c.result().close();
+                else then.accept(c.result());
             });
         }
 
@@ -442,21 +446,10 @@ public final class PgProxy {
          * goes out, so postgres' first answer already takes the kernel path.
          */
         private void passThrough(Path sock) {
-            int port = PgWire.portOfSocket(sock);
-            bypass.watchServer(port);
-            client.connect(port, "127.0.0.1").onComplete(c -> {
-                if (c.failed()) {
-                    fail("57P03", "endpoint \"" + target.computeId() + "\" is not reachable: " + c.cause().getMessage());
-                    release.run();
-                    return;
-                }
-                NetSocket backend = c.result();
-                if (released.get()) {
-                    backend.close();
-                    return;
-                }
-                pairAndSplice(backend, backendStartup());
-            });
+            connectLoopback(sock, e -> {
+                fail("57P03", "endpoint \"" + target.computeId() + "\" is not reachable: " + e.getMessage());
+                release.run();
+            }, backend -> pairAndSplice(backend, backendStartup()));
         }
 
         /** Authenticated: wake the compute (if the secret lookup has not) and log in on its private socket as the same user. */
