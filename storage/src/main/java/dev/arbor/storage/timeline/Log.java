@@ -41,7 +41,9 @@ public final class Log implements AutoCloseable {
     final Path path;
     final long startLsn;
     private final FileChannel ch;
-    private final ByteBuffer buf = ByteBuffer.allocate(BUFFER);
+    // Allocated at the first append and dropped when the log is frozen, so the many idle timelines of a store
+    // hold no buffer; direct, because FileChannel writes a heap buffer through a temporary direct copy of it.
+    private ByteBuffer buf;
     private final Object syncMonitor = new Object();
     private long filePos;            // bytes handed to the OS
     private long allocated;          // the file is zero-filled up to here, ahead of filePos
@@ -213,6 +215,7 @@ public final class Log implements AutoCloseable {
     synchronized void append(byte[] rec, long lsn) {
         boolean interrupted = Thread.interrupted();  // a pending interrupt would close the log's channel
         try {
+            if (buf == null) buf = ByteBuffer.allocateDirect(BUFFER);
             if (rec.length > buf.remaining()) drain();
             if (rec.length > buf.capacity()) {
                 preallocate(filePos + rec.length);
@@ -228,7 +231,7 @@ public final class Log implements AutoCloseable {
     }
 
     private void drain() throws IOException {
-        if (buf.position() == 0) return;
+        if (buffered() == 0) return;
         buf.flip();
         int n = buf.remaining();
         preallocate(filePos + n);
@@ -267,7 +270,7 @@ public final class Log implements AutoCloseable {
     private void syncUninterrupted() {
         long target;
         synchronized (this) {
-            target = filePos + buf.position();
+            target = filePos + buffered();
         }
         if (syncedPos >= target) return;
         synchronized (syncMonitor) {
@@ -295,7 +298,19 @@ public final class Log implements AutoCloseable {
 
     synchronized long lastLsn() { return lastLsn; }
 
-    synchronized long size() { return filePos + buf.position(); }
+    synchronized long size() { return filePos + buffered(); }
+
+    private int buffered() { return buf == null ? 0 : buf.position(); }
+
+    /** Writes the buffer out and frees it: the log takes no more appends (frozen). */
+    synchronized void seal() {
+        try {
+            drain();
+        } catch (IOException e) {
+            throw IoUtil.io("write of log " + path, e);
+        }
+        buf = null;
+    }
 
     /**
      * Test hook for power loss: drops the buffer (or writes it out first) and keeps only a random prefix of the unsynced file tail,
@@ -307,7 +322,7 @@ public final class Log implements AutoCloseable {
             // Half the time as if the buffer had been handed to the OS before the power loss (as a smaller
             // buffer would have): then the unsynced part of the file is torn, not the buffer simply lost.
             if (random != null && random.nextBoolean()) drain();
-            buf.clear();
+            buf = null;
             long keep = syncedPos;
             long unsynced = filePos - syncedPos;
             if (unsynced > 0 && random != null) {
@@ -329,6 +344,7 @@ public final class Log implements AutoCloseable {
         try {
             if (ch.isOpen()) {
                 drain();
+                buf = null;
                 if (allocated > filePos) ch.truncate(filePos);  // a clean shutdown leaves no zero tail
                 ch.close();
             }

@@ -271,6 +271,7 @@ public final class Timeline {
         State s = state;
         if (s.open.isEmpty()) return;
         s.open.log.sync();  // a frozen log is complete and durable, so only the open log can have a torn tail
+        s.open.log.seal();
         OpenLayer fresh = new OpenLayer(Log.create(dir, head + 1));
         List<OpenLayer> frozen = new ArrayList<>(s.frozen);
         frozen.add(s.open);
