@@ -98,6 +98,13 @@ class LocalBypassTest {
         Procs.Result o = ComputeHarness.psql(h.uri(ep), inSession);
         assertThat(o.output().trim()).as(o.output()).isEqualTo("f");
         assertThat(h.proxy.bypassedConnections()).isEqualTo(before + 2);
+        // the API's form for a real domain: the endpoint in SNI and in options (which postgres would refuse); a
+        // name that resolves to this machine must not hand that session to postgres
+        Procs.Result both = ComputeHarness.psql("host=" + ep + ".arbor.test hostaddr=127.0.0.1 port=" + h.proxyPort + " dbname="
+                + ComputeHarness.DB + " user=" + ComputeHarness.ROLE + " password=" + ComputeHarness.PASSWORD
+                + " sslmode=require options=endpoint=" + ep, inSession);
+        assertThat(both.output().trim()).as(both.output()).isEqualTo("f");
+        assertThat(h.proxy.bypassedConnections()).isEqualTo(before + 2);
 
         // postgres checks the password; an unknown endpoint by SNI gets the proxy's error over the proxy's TLS
         Procs.Result wrong = ComputeHarness.psql(sni.formatted("not-the-password", ep), "SELECT 1");

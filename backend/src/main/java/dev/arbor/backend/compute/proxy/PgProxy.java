@@ -347,7 +347,11 @@ public final class PgProxy {
             phase = Phase.BUSY;
             Optional<String> id = Optional.empty();
             try {
-                if (helloSni != null) id = EndpointRouting.of(null, helloSni).target();
+                // Only <id>.localhost, the name neonctl prints for the embedded default. Postgres would refuse the proxy's
+                // own startup options (endpoint=..., neon_*) as invalid arguments, and the API's URIs for a real domain
+                // carry options=endpoint next to the SNI host; those sessions stay with the proxy, which strips them.
+                if (helloSni != null && helloSni.toLowerCase(java.util.Locale.ROOT).endsWith(".localhost"))
+                    id = EndpointRouting.of(null, helloSni).target();
             } catch (IllegalArgumentException e) {
                 // not an endpoint name: routed (and reported) after the startup packet
             }
