@@ -122,7 +122,7 @@ public final class ArborServer implements AutoCloseable {
         executor = new OperationExecutor(db, twin.withStep(new Steps(db, storage, compute, specs).all()));
         closers.push(executor);
         metrics = new ArborMetrics(db, store);  // observability: /metrics, /healthz, /readyz, request ids
-        if (compute instanceof LocalCompute lc) metrics.bindCompute(lc.manager());
+        if (compute instanceof LocalCompute lc) metrics.bindCompute(lc.manager(), lc.proxy());
         executor.listen(metrics);
 
         proxyPort = compute instanceof LocalCompute lc ? lc.proxyPort() : config.proxyPort();

@@ -34,6 +34,9 @@ final class LocalCompute implements ComputeControl {
     /** The endpoint manager (metrics read its wake-up and FUSE statistics). */
     ComputeManager manager() { return manager; }
 
+    /** The proxy (metrics read its connection counts). */
+    PgProxy proxy() { return proxy; }
+
     static ComputeFactory factory() {
         return (config, store, registry, vertx) -> {
             ComputeConfig cc = ComputeConfig.defaults(config.dataDir().toAbsolutePath());

@@ -81,6 +81,20 @@ class WakeMetricsTest {
         assertThat(woken.value("arbor_endpoints", "state", "active")).isGreaterThanOrEqualTo(1);
         assertThat(woken.value("arbor_fuse_op_duration_seconds_count", "op", "read"))
                 .isGreaterThan(suspended.value("arbor_fuse_op_duration_seconds_count", "op", "read"));
+        // the API's URI (TLS to localhost) ends in the proxy's relay; a plaintext client on this machine is handed to the kernel
+        assertThat(woken.value("arbor_proxy_connections_total", "data_path", "relay"))
+                .isEqualTo(suspended.value("arbor_proxy_connections_total", "data_path", "relay") + 1);
+        var plain = dev.arbor.backend.compute.ConnectionUris.jdbc(uri);
+        try (Connection c = DriverManager.getConnection(plain.url().replace("sslmode=require", "sslmode=disable"), plain.properties());
+             var st = c.createStatement(); var rs = st.executeQuery("select count(*) from t")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1000);
+        }
+        MetricsScrape after = MetricsScrape.of(port);
+        assertThat(after.value("arbor_proxy_connections_total", "data_path", "kernel"))
+                .as(after.text()).isEqualTo(woken.value("arbor_proxy_connections_total", "data_path", "kernel") + 1);
+        assertThat(after.value("arbor_proxy_connections_total", "data_path", "relay"))
+                .isEqualTo(woken.value("arbor_proxy_connections_total", "data_path", "relay"));
         // readiness includes the proxy now that compute runs
         var ready = ObservabilityTest.get(port, "/readyz");
         assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);

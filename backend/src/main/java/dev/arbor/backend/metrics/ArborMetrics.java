@@ -1,6 +1,7 @@
 package dev.arbor.backend.metrics;
 
 import dev.arbor.backend.compute.ComputeManager;
+import dev.arbor.backend.compute.proxy.PgProxy;
 import dev.arbor.backend.compute.WakeStats;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.Operation;
@@ -44,6 +45,7 @@ public final class ArborMetrics implements OperationListener {
     private final Db db;
     private final PageStore store;
     private volatile ComputeManager compute;
+    private volatile PgProxy proxy;
     private final Instant started = Instant.now();
     private final ConcurrentHashMap<ApiKey, Histogram> api = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<OpKey, LongAdder> settled = new ConcurrentHashMap<>();
@@ -55,7 +57,10 @@ public final class ArborMetrics implements OperationListener {
     }
 
     /** With real compute: wake-ups and FUSE latency come from its manager. */
-    public void bindCompute(ComputeManager manager) { this.compute = manager; }
+    public void bindCompute(ComputeManager manager, PgProxy proxy) {
+        this.compute = manager;
+        this.proxy = proxy;
+    }
 
     /** One finished API request; {@code route} is the route template (bounded cardinality), not the path. */
     public void request(String method, String route, int status, long nanos) {
@@ -201,6 +206,13 @@ public final class ArborMetrics implements OperationListener {
         e.family("arbor_endpoint_wakeup_failures_total", "counter", "Wake-ups that ended in an error");
         e.family("arbor_endpoint_wakeup_duration_seconds", "histogram", "How long a waking client waited for its endpoint to start");
         e.family("arbor_fuse_op_duration_seconds", "histogram", "FUSE callback latency by operation, over every endpoint's volume");
+        e.family("arbor_proxy_connections_total", "counter", "Client connections the proxy handed to postgres, by what carries their"
+                + " bytes: the kernel (local clients, eBPF socket redirect) or the proxy's own relay");
+        PgProxy p = proxy;
+        if (p != null) {
+            e.sample("arbor_proxy_connections_total", p.bypassedConnections(), "data_path", "kernel");
+            e.sample("arbor_proxy_connections_total", p.relayedConnections(), "data_path", "relay");
+        }
         if (w == null) return;
         e.sample("arbor_endpoint_wakeups_total", w.wakeups().sum());
         e.sample("arbor_endpoint_wakeup_failures_total", w.failures().sum());

@@ -58,6 +58,7 @@ public final class PgProxy {
     private LocalBypass bypass;           // null: every connection relays in user space
     private SslContext sslContext;        // ends TLS for a local client whose ClientHello the proxy has already read
     private final AtomicLong bypassedConnections = new AtomicLong();
+    private final AtomicLong relayedConnections = new AtomicLong();
 
     public PgProxy(Vertx vertx, ProxyBackends backends, KeyCertOptions tls) {
         this.vertx = vertx;
@@ -110,6 +111,9 @@ public final class PgProxy {
 
     /** Connections whose data phase the kernel carried ({@link LocalBypass}); for tests and metrics. */
     public long bypassedConnections() { return bypassedConnections.get(); }
+
+    /** Connections whose data phase went through this process ({@link Splice}): remote clients, or no bypass. */
+    public long relayedConnections() { return relayedConnections.get(); }
 
     public Future<Void> close() {
         Future<Void> a = server == null ? Future.succeededFuture() : server.close();
@@ -428,7 +432,7 @@ public final class PgProxy {
         /** Splices with postgres, the kernel carrying the bytes when both far sockets are known to {@link LocalBypass}. */
         private void pairAndSplice(NetSocket backend, Buffer first) {
             var pair = bypass.pair(socket.remoteAddress(), socket.localAddress(), backend.localAddress(), backend.remoteAddress());
-            if (pair.isPresent()) bypassedConnections.incrementAndGet();
+            (pair.isPresent() ? bypassedConnections : relayedConnections).incrementAndGet();
             Runnable unpair = pair.<Runnable>map(x -> x::close).orElse(() -> { });
             Runnable counted = release;
             splice(backend, first, () -> { unpair.run(); counted.run(); });
@@ -466,7 +470,10 @@ public final class PgProxy {
                     return;
                 }
                 if (released.get()) c.result().close(); // the client gave up while we were waking
-                else splice(c.result(), startup, release);
+                else {
+                    relayedConnections.incrementAndGet();
+                    splice(c.result(), startup, release);
+                }
             }));
         }
 
