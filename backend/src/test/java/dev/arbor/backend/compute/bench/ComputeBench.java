@@ -72,10 +72,17 @@ public final class ComputeBench implements AutoCloseable {
     }
 
     EndpointSpec spec(String id, TimelineId t) {
-        var s = new EndpointSpec("bench", id, "br-" + id, t, "read_write", 15, 0.25, 1, -1, Map.of(),
+        var s = new EndpointSpec("bench", id, "br-" + id, t, "read_write", 15, 0.25, 1, -1, benchPg(),
                 List.of(new EndpointSpec.RoleSpec(ROLE, PW, false)), List.of(new EndpointSpec.DatabaseSpec(DB, ROLE)));
         specs.put(id, s);
         return s;
+    }
+
+    /** BENCH_PG=name=value,...: extra settings for the branch endpoints (to try a setting against native). */
+    static Map<String, String> benchPg() {
+        Map<String, String> m = new java.util.HashMap<>();
+        for (String kv : System.getenv().getOrDefault("BENCH_PG", "").split(",")) if (kv.contains("=")) m.put(kv.split("=")[0], kv.split("=")[1]);
+        return m;
     }
 
     /** What {@code neonctl connection-string} prints: the endpoint's host routes by SNI, SCRAM-SHA-256-PLUS in the proxy. */
@@ -146,7 +153,9 @@ public final class ComputeBench implements AutoCloseable {
         return t;
     }
 
-    double tps(String uri, boolean readOnly) throws IOException {
+    double tps(String uri, boolean readOnly) throws IOException { return tps(uri, readOnly, seconds); }
+
+    double tps(String uri, boolean readOnly, int seconds) throws IOException {
         List<String> args = new ArrayList<>(List.of("-n", "-c", "4", "-j", "2", "-T", Integer.toString(seconds)));
         if (readOnly) args.add("-S");
         args.add(uri);
@@ -174,6 +183,10 @@ public final class ComputeBench implements AutoCloseable {
             if (!modes.contains(ro ? "ro" : "rw")) continue;
             Map<String, List<Double>> runs = new java.util.LinkedHashMap<>();
             Map<String, List<Double>> cpu = new java.util.LinkedHashMap<>();
+            // Untimed warm-up of every route (BENCH_WARMUP seconds, default 10): the native copy's pages are in the page
+            // cache from its cp, the endpoint's FUSE page cache starts cold and this JVM's JIT has not compiled the write path.
+            int warmup = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP", "10"));
+            if (warmup > 0) for (Route r : routes) tps(r.uri(), ro, warmup);
             for (int i = 0; i < rounds; i++)
                 for (Route r : routes) {
                     long cpu0 = jvmCpuNanos();
