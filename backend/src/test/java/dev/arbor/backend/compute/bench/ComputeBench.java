@@ -191,10 +191,12 @@ public final class ComputeBench implements AutoCloseable {
                 for (Route r : routes) {
                     long cpu0 = jvmCpuNanos();
                     Map<Operation, Histogram.Snapshot> ops0 = fuseOps();
+                    long stored0 = storeWrittenBytes(), images0 = store.counters().imageLayersWritten();
                     double tps = tps(r.uri(), ro);
                     runs.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(tps);
                     if (r.name().equals("direct")) System.out.println("  FUSE per " + (ro ? "ro" : "rw") + " transaction, direct: "
-                            + fuseOpsPerTx(ops0, fuseOps(), tps * seconds));
+                            + fuseOpsPerTx(ops0, fuseOps(), tps * seconds) + String.format("store %.1f KiB appended per transaction, %d image layers written",
+                            (storeWrittenBytes() - stored0) / 1024.0 / (tps * seconds), store.counters().imageLayersWritten() - images0));
                     cpu.computeIfAbsent(r.name(), k -> new ArrayList<>()).add((jvmCpuNanos() - cpu0) / 1e3 / (tps * seconds));
                 }
             String mode = ro ? "ro" : "rw";
@@ -212,6 +214,11 @@ public final class ComputeBench implements AutoCloseable {
                     median(runs.get("proxy TLS")) / nt, median(runs.get("proxy TLS")) / n, median(runs.get("proxy plain")) / n,
                     median(runs.get("direct")) / n, ro ? "0.9" : "0.8");
         }
+    }
+
+    /** Bytes of block and metadata values appended to every timeline of the store so far. */
+    private long storeWrittenBytes() {
+        return store.timelines().stream().mapToLong(t -> store.timeline(t.id()).writtenBytes()).sum();
     }
 
     private Map<Operation, Histogram.Snapshot> fuseOps() {
