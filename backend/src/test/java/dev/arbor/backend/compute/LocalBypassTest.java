@@ -116,6 +116,26 @@ class LocalBypassTest {
     }
 
     @Test
+    void aStoppedPostgresPortIsNoLongerWatched() throws Exception {
+        String a = "ep-bypass-port-a", b = "ep-bypass-port-b";
+        h.compute.applyConfig(h.endpoint(a, h.newRoot(), "read_write", -1));
+        h.compute.applyConfig(h.endpoint(b, h.newRoot(), "read_write", -1));
+        assertThat(ComputeHarness.psql(h.plainUri(a), "SELECT 1").exit()).isZero();
+        int portA = ((EndpointStatus.Running) h.compute.status(a)).port();
+        assertThat(h.proxy.bypassWatches(portA)).isTrue();
+        h.compute.suspend(a);
+        // the next hand-over drops ports whose postgres is gone: another server may take that port later
+        assertThat(ComputeHarness.psql(h.plainUri(b), "SELECT 1").exit()).isZero();
+        int portB = ((EndpointStatus.Running) h.compute.status(b)).port();
+        assertThat(h.proxy.bypassWatches(portA)).as("endpoint a is suspended").isFalse();
+        assertThat(h.proxy.bypassWatches(portB)).isTrue();
+        // and a woken endpoint is watched again, on whatever port its postgres has now
+        assertThat(ComputeHarness.psql(h.plainUri(a), "SELECT 1").exit()).isZero();
+        assertThat(h.proxy.bypassWatches(((EndpointStatus.Running) h.compute.status(a)).port())).isTrue();
+        assertThat(h.proxy.bypassWatches(portB)).isTrue();
+    }
+
+    @Test
     void aWrongPasswordGetsPostgresOwnErrorAndAnUnknownEndpointTheProxys() throws Exception {
         String ep = "ep-bypass-auth";
         h.compute.applyConfig(h.endpoint(ep, h.newRoot(), "read_write", -1));

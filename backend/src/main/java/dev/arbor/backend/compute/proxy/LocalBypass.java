@@ -17,7 +17,9 @@ import java.net.InetAddress;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -69,6 +71,7 @@ final class LocalBypass implements AutoCloseable {
     private final long sysBpf;
     private final int sockets, cookies, redirects, ports;
     private final int[] fds;
+    private final Set<Integer> watchedServers = new HashSet<>();  // guarded by this
     private volatile boolean closed;
 
     private LocalBypass(long sysBpf, int sockets, int cookies, int redirects, int ports, int[] fds) {
@@ -135,8 +138,38 @@ final class LocalBypass implements AutoCloseable {
     /** Sockets whose remote port is {@code port}: clients of the proxy's listener. */
     void watchClientsOf(int port) { watch(remotePortKey(port)); }
 
-    /** Sockets whose local port is {@code port}: postgres' ends of connections to it. */
-    void watchServer(int port) { watch(port); }
+    /**
+     * Sockets whose local port is {@code port}: postgres' ends of connections to it. Ports of postgres servers no
+     * longer in {@code live} stop being watched, so an unrelated server that later takes such a port keeps its
+     * sockets out of the sockhash (only new sockets are affected: connections already paired keep their redirect).
+     */
+    synchronized void watchServer(int port, Set<Integer> live) {
+        watch(port);
+        watchedServers.add(port);
+        for (var it = watchedServers.iterator(); it.hasNext(); ) {
+            int p = it.next();
+            if (p == port || live.contains(p)) continue;
+            unwatch(p);
+            it.remove();
+        }
+    }
+
+    /** Whether new sockets on this postgres port go into the sockhash (for tests). */
+    synchronized boolean watchingServer(int port) {
+        if (closed) return false;
+        try (Arena arena = Arena.ofConfined()) {
+            return new Bpf(sysBpf, arena).lookup(ports, arena.allocateFrom(JAVA_INT, port), arena.allocate(4));
+        }
+    }
+
+    private void unwatch(int key) {
+        if (closed) return;
+        try (Arena arena = Arena.ofConfined()) {
+            new Bpf(sysBpf, arena).delete(ports, arena.allocateFrom(JAVA_INT, key));
+        } catch (RuntimeException e) {
+            log.debug("unwatching port key {} failed (the LRU map ages it out): {}", key, e.toString());
+        }
+    }
 
     private void watch(int key) {
         if (closed) return;

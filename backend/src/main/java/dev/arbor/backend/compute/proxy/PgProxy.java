@@ -32,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The one PostgreSQL-protocol listener every endpoint is reached through. It terminates TLS, reads the
@@ -108,6 +109,9 @@ public final class PgProxy {
         }
         return opts;
     }
+
+    /** Whether connections to this postgres port are watched for the kernel bypass (for tests). */
+    public boolean bypassWatches(int postgresPort) { return bypass != null && bypass.watchingServer(postgresPort); }
 
     /** Connections whose data phase the kernel carried ({@link LocalBypass}); for tests and metrics. */
     public long bypassedConnections() { return bypassedConnections.get(); }
@@ -421,7 +425,7 @@ public final class PgProxy {
          */
         private void connectLoopback(Path sock, Consumer<Throwable> failed, Consumer<NetSocket> then) {
             int port = PgWire.portOfSocket(sock);
-            bypass.watchServer(port);
+            bypass.watchServer(port, backends.runningSockets().stream().map(PgWire::portOfSocket).collect(Collectors.toSet()));
             client.connect(port, "127.0.0.1").onComplete(c -> {
                 if (c.failed()) failed.accept(c.cause());
                 else if (released.get()) c.result().close();
