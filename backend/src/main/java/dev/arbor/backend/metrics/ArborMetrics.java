@@ -1,8 +1,8 @@
 package dev.arbor.backend.metrics;
 
 import dev.arbor.backend.compute.ComputeManager;
-import dev.arbor.backend.compute.proxy.PgProxy;
 import dev.arbor.backend.compute.WakeStats;
+import dev.arbor.backend.compute.proxy.PgProxy;
 import dev.arbor.backend.meta.Db;
 import dev.arbor.backend.meta.Operation;
 import dev.arbor.backend.meta.OperationStatus;
