@@ -105,7 +105,7 @@ public final class ArborServer implements AutoCloseable {
         // page store and compute
         // a cluster node serves no timeline until it holds its project's lease (ClusterNode attaches them)
         store = PageStore.open(dir.resolve("store"),
-                StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)),
+                StoreConfig.server(),
                 config.remoteStorage().map(dev.arbor.storage.remote.RemoteLayerConfig::open)
                         .map(r -> r.withAttachOnOpen(config.node().isEmpty())).orElse(null));
         closers.push(store);

@@ -683,12 +683,36 @@ public final class PageStore implements AutoCloseable {
 
     private void backgroundRound() {
         if (closed) return;
+        relieveMemory();
         for (Timeline t : timelines.values()) {
             if (t.isBroken() || t.isDeleted()) continue;
             safely(t::flushFrozen);
             if (t.deltaLayersAboveImage() >= config.imageThreshold()) safely(() -> counted(t, false));
         }
         if (ctx.nowMillis() - lastGcMillis >= config.gcInterval().toMillis()) safely(this::gc);
+    }
+
+    /**
+     * Over the memory budget, freezes the largest open layers (the loop after this flushes them) until what stays in
+     * memory fits: open layers grow to {@link StoreConfig#openLayerBytes} only while the store as a whole has room,
+     * and idle timelines do not hold theirs for ever.
+     */
+    private void relieveMemory() {
+        long total = 0;
+        List<Timeline> open = new ArrayList<>();
+        for (Timeline t : timelines.values()) {
+            if (t.isBroken() || t.isDeleted()) continue;
+            total += t.unflushedBytes();
+            if (t.openBytes() > 0) open.add(t);
+        }
+        if (total <= config.memoryBudgetBytes()) return;
+        open.sort(Comparator.comparingLong(Timeline::openBytes).reversed());
+        for (Timeline t : open) {
+            if (total <= config.memoryBudgetBytes()) break;
+            long b = t.openBytes();
+            safely(t::freeze);
+            total -= b;  // counted as flushed: the loop after this writes it out
+        }
     }
 
     private static void safely(Runnable r) {

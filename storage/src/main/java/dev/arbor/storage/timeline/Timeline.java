@@ -744,6 +744,12 @@ public final class Timeline {
 
     public int frozenCount() { return state.frozen.size(); }
 
+    /** Encoded bytes of the open layer alone. */
+    public long openBytes() {
+        OpenLayer o = state.open;
+        return o == null ? 0 : o.bytes.get();
+    }
+
     /** Marks deleted and releases files (caller removes the directory). */
     public void markDeleted() {
         writeLock.lock();
