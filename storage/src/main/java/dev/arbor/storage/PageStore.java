@@ -684,8 +684,11 @@ public final class PageStore implements AutoCloseable {
     private void backgroundRound() {
         if (closed) return;
         relieveMemory();
+        // a timeline idle for 30 rounds (30 s on a server: its endpoint suspended, say) gives its open layer back
+        long idleSince = ctx.nowMillis() - 30 * config.background().toMillis();
         for (Timeline t : timelines.values()) {
             if (t.isBroken() || t.isDeleted()) continue;
+            if (t.openBytes() > 0 && t.lastAppendMillis() < idleSince) safely(t::freeze);
             safely(t::flushFrozen);
             if (t.deltaLayersAboveImage() >= config.imageThreshold()) safely(() -> counted(t, false));
         }

@@ -39,7 +39,7 @@ class MemoryBudgetTest {
 
     @Test
     void overTheBudgetTheLargestOpenLayerIsFrozenAndFlushed() throws Exception {
-        StoreConfig c = StoreConfig.defaults().withMemoryBudget(5L << 20).withBackground(Duration.ofMillis(20), Duration.ofMinutes(10));
+        StoreConfig c = StoreConfig.defaults().withMemoryBudget(5L << 20).withBackground(Duration.ofMillis(50), Duration.ofMinutes(10));
         try (PageStore s = PageStore.open(dir, c)) {
             TimelineId a = s.createTimeline(), b = s.createTimeline();
             write(s, a, b, 3);  // about 7 MiB in memory
@@ -54,13 +54,26 @@ class MemoryBudgetTest {
     }
 
     @Test
+    void anIdleTimelineGivesItsOpenLayerBack() throws Exception {
+        StoreConfig c = StoreConfig.defaults().withBackground(Duration.ofMillis(20), Duration.ofMinutes(10));
+        try (PageStore s = PageStore.open(dir, c)) {
+            TimelineId a = s.createTimeline(), b = s.createTimeline();
+            write(s, a, b, 2);
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (unflushed(s, a, b) > 0 && System.nanoTime() < deadline) Thread.sleep(20);
+            assertThat(unflushed(s, a, b)).as("30 idle rounds of 20 ms: both flushed").isZero();
+            assertThat(FileTreeTest.read(s.fileTree(b), "/b")).containsOnly(2).hasSize(2 << 20);
+        }
+    }
+
+    @Test
     void withinTheBudgetOpenLayersStayInMemory() throws Exception {
-        StoreConfig c = StoreConfig.defaults().withMemoryBudget(64L << 20).withBackground(Duration.ofMillis(20), Duration.ofMinutes(10));
+        StoreConfig c = StoreConfig.defaults().withMemoryBudget(64L << 20).withBackground(Duration.ofMillis(50), Duration.ofMinutes(10));
         try (PageStore s = PageStore.open(dir, c)) {
             TimelineId a = s.createTimeline(), b = s.createTimeline();
             write(s, a, b, 3);
             long before = unflushed(s, a, b);
-            Thread.sleep(300);  // 15 background rounds
+            Thread.sleep(500);  // 10 background rounds, fewer than the 30 that make a timeline idle
             assertThat(unflushed(s, a, b)).isEqualTo(before).isGreaterThan(6L << 20);
         }
     }

@@ -55,7 +55,7 @@ public final class Timeline {
     private final Set<Timeline> children = ConcurrentHashMap.newKeySet();
     private volatile boolean deleted;
     private volatile boolean released;
-    private long lastMillis = Long.MIN_VALUE;
+    private volatile long lastMillis = Long.MIN_VALUE;  // written under writeLock
 
     private Timeline(StoreContext ctx, TimelineId id, Path dir, long createdAtMillis, long startLsn, TimelineId ancestorId,
                      long historyWindowMillis, String broken) {
@@ -743,6 +743,9 @@ public final class Timeline {
     }
 
     public int frozenCount() { return state.frozen.size(); }
+
+    /** Store clock of the last append (or of the newest record recovered). */
+    public long lastAppendMillis() { return lastMillis; }
 
     /** Encoded bytes of the open layer alone. */
     public long openBytes() {
