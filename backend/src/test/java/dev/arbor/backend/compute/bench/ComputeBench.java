@@ -57,7 +57,10 @@ public final class ComputeBench implements AutoCloseable {
     ComputeBench() throws Exception {
         dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-bench-compute-",
                 PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
-        store = PageStore.open(dir.resolve("store"), StoreConfig.defaults().withBackground(Duration.ofSeconds(1), Duration.ofMinutes(10)));
+        StoreConfig sc = StoreConfig.server();  // as the server runs it; BENCH_OPEN_MB / BENCH_IMAGE_THRESHOLD to try others
+        if (System.getenv("BENCH_IMAGE_THRESHOLD") != null) sc = sc.withImageThreshold(Integer.parseInt(System.getenv("BENCH_IMAGE_THRESHOLD")));
+        if (System.getenv("BENCH_OPEN_MB") != null) sc = sc.withOpenLayerBytes(Long.parseLong(System.getenv("BENCH_OPEN_MB")) << 20);
+        store = PageStore.open(dir.resolve("store"), sc);
         cm = new ComputeManager(new ComputeConfig(dir, pg, Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(1)),
                 new PageStoreTrees(store));
         cm.setRegistry(new EndpointRegistry() {
