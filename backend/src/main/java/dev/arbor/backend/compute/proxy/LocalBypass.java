@@ -136,7 +136,7 @@ final class LocalBypass implements AutoCloseable {
     }
 
     /** Sockets whose remote port is {@code port}: clients of the proxy's listener. */
-    void watchClientsOf(int port) { watch(remotePortKey(port)); }
+    void watchClientsOf(int port) { setWatched(remotePortKey(port), true); }
 
     /**
      * Sockets whose local port is {@code port}: postgres' ends of connections to it. Ports of postgres servers no
@@ -144,12 +144,12 @@ final class LocalBypass implements AutoCloseable {
      * sockets out of the sockhash (only new sockets are affected: connections already paired keep their redirect).
      */
     synchronized void watchServer(int port, Set<Integer> live) {
-        watch(port);
+        setWatched(port, true);
         watchedServers.add(port);
         for (var it = watchedServers.iterator(); it.hasNext(); ) {
             int p = it.next();
             if (p == port || live.contains(p)) continue;
-            unwatch(p);
+            setWatched(p, false);
             it.remove();
         }
     }
@@ -162,24 +162,17 @@ final class LocalBypass implements AutoCloseable {
         }
     }
 
-    private void unwatch(int key) {
-        if (closed) return;
-        try (Arena arena = Arena.ofConfined()) {
-            new Bpf(sysBpf, arena).delete(ports, arena.allocateFrom(JAVA_INT, key));
-        } catch (RuntimeException e) {
-            log.debug("unwatching port key {} failed (the LRU map ages it out): {}", key, e.toString());
-        }
-    }
-
-    private void watch(int key) {
+    /** Adds or removes a key of the ports map; a failure only costs speed, so it is logged and left. */
+    private void setWatched(int key, boolean watched) {
         if (closed) return;
         try (Arena arena = Arena.ofConfined()) {
             Bpf bpf = new Bpf(sysBpf, arena);
-            MemorySegment k = arena.allocate(4), v = arena.allocate(4);
-            k.set(JAVA_INT, 0, key);
-            bpf.update(ports, k, v);
+            MemorySegment k = arena.allocateFrom(JAVA_INT, key);
+            if (watched) bpf.update(ports, k, arena.allocate(4));
+            else bpf.delete(ports, k);
         } catch (RuntimeException e) {
-            log.debug("watching port key {} failed (its connections relay in user space): {}", key, e.toString());
+            log.debug("{} port key {} failed ({}): {}", watched ? "watching" : "unwatching", key,
+                    watched ? "its connections relay in user space" : "the LRU map ages it out", e.toString());
         }
     }
 
