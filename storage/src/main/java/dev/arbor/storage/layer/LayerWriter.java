@@ -29,6 +29,10 @@ public final class LayerWriter implements AutoCloseable {
     private long lastKey = Long.MIN_VALUE, lastLsn = Long.MIN_VALUE;
     private long[] sampleMillis = new long[0], sampleLsns = new long[0];
     private boolean done;
+    /** Page-cache hints ({@link PageCache}): written bytes are written behind and dropped in steps of {@link #STEP}. */
+    private static final long STEP = 8 << 20;
+    private int hintFd;
+    private long written, behind, dropped;
 
     public LayerWriter(Path target, LayerFile.Kind kind, TimelineId timeline, long startLsn, long endLsn) {
         this.target = target;
@@ -38,6 +42,7 @@ public final class LayerWriter implements AutoCloseable {
         } catch (IOException e) {
             throw IoUtil.io("create of " + tmp, e);
         }
+        hintFd = PageCache.open(tmp);
         ByteBuffer h = ByteBuffer.allocate(LayerFile.HEADER);
         h.putLong(LayerFile.MAGIC).putInt(LayerFile.VERSION).putInt(kind.ordinal())
                 .put(HexFormat.of().parseHex(timeline.value())).putLong(startLsn).putLong(endLsn);
@@ -101,8 +106,14 @@ public final class LayerWriter implements AutoCloseable {
 
     private void drain() throws IOException {
         buf.flip();
-        while (buf.hasRemaining()) ch.write(buf);
+        while (buf.hasRemaining()) written += ch.write(buf);
         buf.clear();
+        if (written - behind >= STEP) {
+            PageCache.drop(hintFd, dropped, behind - dropped);  // written behind one step ago: normally on disk by now
+            dropped = behind;
+            PageCache.writeBehind(hintFd, behind, written - behind);
+            behind = written;
+        }
     }
 
     /** Writes index and footer, fsyncs, renames into place and opens the result. */
@@ -131,6 +142,8 @@ public final class LayerWriter implements AutoCloseable {
             drain();
             ch.force(true);
             ch.close();
+            PageCache.dropAll(hintFd);
+            closeHints();
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             throw IoUtil.io("finish of layer " + target, e);
@@ -140,8 +153,14 @@ public final class LayerWriter implements AutoCloseable {
         return LayerFile.open(target, timeline, pos);
     }
 
+    private void closeHints() {
+        PageCache.close(hintFd);
+        hintFd = -1;  // never close a descriptor number twice: another thread may hold it by now
+    }
+
     @Override public void close() {
         if (done) return;
+        closeHints();
         try { ch.close(); Files.deleteIfExists(tmp); } catch (IOException ignored) { }
     }
 }
