@@ -14,6 +14,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.channels.FileChannel;
 import java.nio.ByteBuffer;
 import java.util.Comparator;
+import org.cryptomator.jfuse.api.FuseOperations.Operation;
 import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -25,9 +26,11 @@ class FuseVolumeTest {
     private Path dir;
     private FuseVolume volume;
 
+    private final FuseOpStats stats = new FuseOpStats();
+
     private Path mount(MemoryTree tree) throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-fuse-test-");
-        volume = FuseVolume.mount(tree, dir.resolve("mnt"), postgres, dir);
+        volume = FuseVolume.mount(tree, dir.resolve("mnt"), postgres, dir, stats);
         return dir.resolve("mnt");
     }
 
@@ -84,6 +87,40 @@ class FuseVolumeTest {
         // what the store saw, not just the kernel cache
         assertThat(tree.list("/base")).isEmpty();
         assertThat(tree.stat("/postmaster.opts").size()).isEqualTo(3);
+    }
+
+    /**
+     * WAL as endpoints write it (wal_sync_method = open_datasync): each O_DSYNC write reaches the tree and its durability
+     * barrier inside the write itself, with no FSYNC round trip after it, and WAL files skip the kernel's page cache.
+     */
+    @Test
+    void anODsyncWalWriteIsDurableWhenItReturnsAndWalIsNotCached() throws Exception {
+        MemoryTree tree = new MemoryTree(false);
+        Path m = mount(tree);
+        Files.createDirectories(m.resolve("pg_wal"));
+        Path seg = m.resolve("pg_wal/000000010000000000000001");
+        Files.write(seg, new byte[16384]);
+        long inode = tree.stat("/pg_wal/000000010000000000000001").inode();
+        long syncs = tree.syncs.get(), fsyncs = stats.of(Operation.FSYNC).snapshot().count();
+        byte[] page = new byte[8192];
+        java.util.Arrays.fill(page, (byte) 7);
+        try (FileChannel ch = FileChannel.open(seg, StandardOpenOption.WRITE, StandardOpenOption.DSYNC)) {
+            ch.write(ByteBuffer.wrap(page), 8192);
+            // durable on return, and by the write itself: the kernel sent no FSYNC
+            assertThat(tree.syncs.get()).isGreaterThan(syncs);
+            assertThat(stats.of(Operation.FSYNC).snapshot().count()).isEqualTo(fsyncs);
+            ByteBuffer got = ByteBuffer.allocate(8192);
+            tree.read(inode, 8192, got);
+            assertThat(got.array()).isEqualTo(page);
+        }
+        // not cached: a change made behind the kernel's back is what the next read through the mount returns
+        tree.write(inode, 0, ByteBuffer.wrap("changed".getBytes()));
+        assertThat(new String(Files.readAllBytes(seg), 0, 7)).isEqualTo("changed");
+        // a file outside pg_wal keeps the page cache: the same change behind the kernel's back stays unseen
+        Files.write(m.resolve("pg_control"), "original".getBytes());
+        assertThat(Files.readString(m.resolve("pg_control"))).isEqualTo("original");
+        tree.write(tree.stat("/pg_control").inode(), 0, ByteBuffer.wrap("ORIGINAL".getBytes()));
+        assertThat(Files.readString(m.resolve("pg_control"))).isEqualTo("original");
     }
 
     @Test
