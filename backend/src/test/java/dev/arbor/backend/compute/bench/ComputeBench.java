@@ -21,6 +21,7 @@ import io.vertx.core.Vertx;
 import org.cryptomator.jfuse.api.FuseOperations.Operation;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -33,6 +34,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * scripts/bench-compute: endpoint cold start on small vs large branches and vs a bare pg_ctl start of a local
@@ -119,6 +121,22 @@ public final class ComputeBench implements AutoCloseable {
         return ProcessHandle.current().info().totalCpuDuration().orElseThrow().toNanos();
     }
 
+    /** Busy and all jiffies of the whole machine from /proc/stat (busy: user, nice, system, irq, softirq, steal). */
+    static long[] machineJiffies() {
+        try {
+            String[] f = Files.readAllLines(Path.of("/proc/stat")).getFirst().trim().split("\\s+");
+            long busy = 0, all = 0;
+            for (int i = 1; i <= 8; i++) {
+                long v = Long.parseLong(f[i]);
+                all += v;
+                if (i != 4 && i != 5) busy += v;  // 4 idle, 5 iowait
+            }
+            return new long[] {busy, all};
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static double ms(long nanos) { return nanos / 1e6; }
 
     /** The median; of an even count, the mean of the middle two (before, the upper one: BENCH_ROUNDS=2 reported the better round). */
@@ -182,10 +200,14 @@ public final class ComputeBench implements AutoCloseable {
         List<String> only = List.of(System.getenv().getOrDefault("BENCH_ROUTES", "").split(","));
         if (!only.getFirst().isEmpty()) routes = routes.stream().filter(r -> only.contains(r.name())).toList();
         String modes = System.getenv().getOrDefault("BENCH_MODES", "rw,ro");
+        // The native copy starts with every file in the page cache (its cp wrote them); give the endpoint the same start
+        // by reading its files once through the mount (BENCH_PRELOAD=0: cold FUSE cache, as before 2026-11-26 10:30).
+        if (!"0".equals(System.getenv("BENCH_PRELOAD"))) preload(dir.resolve("compute").resolve(ep).resolve("pgdata"));
         for (boolean ro : List.of(false, true)) {
             if (!modes.contains(ro ? "ro" : "rw")) continue;
             Map<String, List<Double>> runs = new java.util.LinkedHashMap<>();
             Map<String, List<Double>> cpu = new java.util.LinkedHashMap<>();
+            Map<String, List<Double>> machine = new java.util.LinkedHashMap<>(), busyShare = new java.util.LinkedHashMap<>();
             // Untimed warm-up of every route (BENCH_WARMUP seconds, default 10): the native copy's pages are in the page
             // cache from its cp, the endpoint's FUSE page cache starts cold and this JVM's JIT has not compiled the write path.
             int warmup = Integer.parseInt(System.getenv().getOrDefault("BENCH_WARMUP", "10"));
@@ -193,6 +215,7 @@ public final class ComputeBench implements AutoCloseable {
             for (int i = 0; i < rounds; i++)
                 for (Route r : routes) {
                     long cpu0 = jvmCpuNanos();
+                    long[] m0 = machineJiffies();
                     Map<Operation, Histogram.Snapshot> ops0 = fuseOps();
                     long stored0 = storeWrittenBytes(), images0 = store.counters().imageLayersWritten();
                     double tps = tps(r.uri(), ro);
@@ -201,6 +224,9 @@ public final class ComputeBench implements AutoCloseable {
                             + fuseOpsPerTx(ops0, fuseOps(), tps * seconds) + String.format("store %.1f KiB appended per transaction, %d image layers written",
                             (storeWrittenBytes() - stored0) / 1024.0 / (tps * seconds), store.counters().imageLayersWritten() - images0));
                     cpu.computeIfAbsent(r.name(), k -> new ArrayList<>()).add((jvmCpuNanos() - cpu0) / 1e3 / (tps * seconds));
+                    long[] m1 = machineJiffies();  // USER_HZ is 100 on Linux: a jiffy is 10 ms
+                    machine.computeIfAbsent(r.name(), k -> new ArrayList<>()).add((m1[0] - m0[0]) * 1e4 / (tps * seconds));
+                    busyShare.computeIfAbsent(r.name(), k -> new ArrayList<>()).add((m1[0] - m0[0]) * 100.0 / (m1[1] - m0[1]));
                 }
             String mode = ro ? "ro" : "rw";
             StringBuilder line = new StringBuilder("pgbench " + mode + " TPS (median of " + rounds + "):");
@@ -210,6 +236,11 @@ public final class ComputeBench implements AutoCloseable {
             StringBuilder cpuLine = new StringBuilder("server JVM CPU per " + mode + " transaction (median):");
             cpu.forEach((k, v) -> cpuLine.append(String.format(" %s %.1f us |", k, median(v))));
             System.out.println(cpuLine);
+            // The whole machine's CPU per transaction (postgres, pgbench, this JVM, kernel): with the cores saturated,
+            // TPS follows it, and it moves less from run to run than TPS
+            StringBuilder machineLine = new StringBuilder("machine CPU per " + mode + " transaction (median, busy %):");
+            machine.forEach((k, v) -> machineLine.append(String.format(" %s %.0f us (%.0f%%) |", k, median(v), median(busyShare.get(k)))));
+            System.out.println(machineLine);
             if (!only.getFirst().isEmpty()) continue;
             double n = median(runs.get("native")), nt = median(runs.get("native TLS"));
             System.out.printf("RATIO %s branch/native = %.2f via proxy (TLS / native TLS), %.2f via proxy (TLS / native plaintext),"
@@ -217,6 +248,19 @@ public final class ComputeBench implements AutoCloseable {
                     median(runs.get("proxy TLS")) / nt, median(runs.get("proxy TLS")) / n, median(runs.get("proxy plain")) / n,
                     median(runs.get("direct")) / n, ro ? "0.9" : "0.8");
         }
+    }
+
+    /** Reads every file under {@code root} once, which leaves its pages in the kernel's cache of the mount. */
+    private static void preload(Path root) throws IOException {
+        long t0 = System.nanoTime(), bytes = 0;
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : (Iterable<Path>) walk.filter(Files::isRegularFile)::iterator)
+                try (var ch = java.nio.channels.FileChannel.open(p)) {
+                    for (int n; (n = ch.read(buf.clear())) > 0; ) bytes += n;
+                }
+        }
+        System.out.printf("  preloaded %d MiB of the endpoint's files through its mount in %.1f s%n", bytes >> 20, (System.nanoTime() - t0) / 1e9);
     }
 
     /** Bytes of block and metadata values appended to every timeline of the store so far. */
