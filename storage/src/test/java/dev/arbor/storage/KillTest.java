@@ -37,7 +37,7 @@ class KillTest {
 
     @Test void syncedWritesSurviveKill9() throws Exception {
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process p = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"), KillTest.class.getName(), dir.toString())
+        Process p = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), KillTest.class.getName(), dir.toString())
                 .redirectErrorStream(true).start();
         // a watchdog, so a stuck victim fails the test instead of hanging the build
         Thread watchdog = Thread.ofVirtual().start(() -> {
