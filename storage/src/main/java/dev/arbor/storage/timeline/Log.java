@@ -138,23 +138,31 @@ public final class Log implements AutoCloseable {
      * offset is beyond {@code bad}, i.e. one appended after the bad record's bytes were fsynced; or -1.
      */
     private static long laterRecordVouchingFor(FileChannel ch, long bad, long size, long last) throws IOException {
-        long from = bad + 1;
-        if (size - from < 8 + 20) return -1;
-        if (size - from > Integer.MAX_VALUE - 8) throw new IOException("log too large to scan: " + size);
-        ByteBuffer all = ByteBuffer.allocate((int) (size - from));
-        IoUtil.readFully(ch, all, from);
-        byte[] a = all.array();
-        ByteBuffer b = ByteBuffer.wrap(a);
-        for (int q = 0; q + 8 + 20 <= a.length; q++) {
-            if (a[q] == 0 && a[q + 1] == 0 && a[q + 2] == 0 && a[q + 3] == 0) continue;  // len 0: zero fill
-            int len = b.getInt(q);
-            if (len < 20 || len > MAX_RECORD || (long) q + 8 + len > a.length) continue;
-            long lsn = b.getLong(q + 8);
-            if (lsn <= last || lsn - last > (1L << 48)) continue;  // cheap filter before the checksum
-            Record r = check(ByteBuffer.wrap(a, q + 8, len).slice(), b.getInt(q + 4), last);
-            if (r == null) continue;
-            if (r.durableUpTo() > bad) return from + q;
-            q += 8 + len - 1;  // valid but unsynced when written: keep looking after it
+        // Scanned in windows, not read whole (what follows a torn record can be most of a 256 MiB log): the header
+        // and LSN at every offset are checked in the window, a candidate's body is read on its own.
+        final int window = 8 << 20, head = 8 + 20;
+        ByteBuffer w = ByteBuffer.allocate(window + head);
+        for (long base = bad + 1; base + head <= size; base += window) {
+            w.clear().limit((int) Math.min(w.capacity(), size - base));
+            IoUtil.readFully(ch, w, base);
+            byte[] a = w.array();
+            int n = w.limit();
+            for (int q = 0; q < window && q + head <= n; q++) {
+                if (a[q] == 0 && a[q + 1] == 0 && a[q + 2] == 0 && a[q + 3] == 0) continue;  // len 0: zero fill
+                int len = w.getInt(q);
+                long at = base + q;
+                if (len < 20 || len > MAX_RECORD || at + 8 + len > size) continue;
+                long lsn = w.getLong(q + 8);
+                if (lsn <= last || lsn - last > (1L << 48)) continue;  // cheap filter before the checksum
+                ByteBuffer body = ByteBuffer.allocate(len);
+                IoUtil.readFully(ch, body, at + 8);
+                Record r = check(body, w.getInt(q + 4), last);
+                if (r == null) continue;
+                if (r.durableUpTo() > bad) return at;
+                long next = at + 8 + len;  // valid but unsynced when written: keep looking after it
+                if (next >= base + window) { base = next - window; break; }  // the loop adds the window back
+                q = (int) (next - base) - 1;
+            }
         }
         return -1;
     }
