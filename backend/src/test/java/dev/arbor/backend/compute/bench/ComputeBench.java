@@ -281,7 +281,14 @@ public final class ComputeBench implements AutoCloseable {
             long n = b.get(op).count() - a.get(op).count();
             if (n == 0) continue;
             double secs = b.get(op).sumSeconds() - a.get(op).sumSeconds();
-            s.append(String.format("%s %.2f x %.1f us | ", op.name().toLowerCase(java.util.Locale.ROOT), n / txs, secs * 1e6 / n));
+            s.append(String.format("%s %.2f x %.1f us", op.name().toLowerCase(java.util.Locale.ROOT), n / txs, secs * 1e6 / n));
+            // the tail: a commit is one WAL write, and a stall of one stalls every transaction queued behind it
+            int at = java.util.Arrays.binarySearch(b.get(op).bounds(), 0.0025);
+            if (op == Operation.WRITE && at >= 0) {
+                long slow = (n - (b.get(op).cumulative()[at] - a.get(op).cumulative()[at]));
+                s.append(String.format(" (%.1f per 1000 transactions over 2.5 ms)", slow * 1000 / txs));
+            }
+            s.append(" | ");
         }
         return s.toString();
     }
