@@ -32,7 +32,7 @@ public final class LayerWriter implements AutoCloseable {
     /** Page-cache hints ({@link PageCache}): written bytes are written behind and dropped in steps of {@link #STEP}. */
     private static final long STEP = 8 << 20;
     private int hintFd;
-    private long written, behind, dropped;
+    private long behind, dropped;
 
     public LayerWriter(Path target, LayerFile.Kind kind, TimelineId timeline, long startLsn, long endLsn) {
         this.target = target;
@@ -106,13 +106,14 @@ public final class LayerWriter implements AutoCloseable {
 
     private void drain() throws IOException {
         buf.flip();
-        while (buf.hasRemaining()) written += ch.write(buf);
+        while (buf.hasRemaining()) ch.write(buf);
         buf.clear();
-        if (written - behind >= STEP) {
+        // the buffer is empty now, so pos is what the file holds
+        if (pos - behind >= STEP) {
             PageCache.drop(hintFd, dropped, behind - dropped);  // written behind one step ago: normally on disk by now
             dropped = behind;
-            PageCache.writeBehind(hintFd, behind, written - behind);
-            behind = written;
+            PageCache.writeBehind(hintFd, behind, pos - behind);
+            behind = pos;
         }
     }
 

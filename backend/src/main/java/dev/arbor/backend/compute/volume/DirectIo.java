@@ -25,16 +25,13 @@ final class DirectIo {
 
     private DirectIo() {}
 
-    /** True when the bit was set. */
-    static boolean set(FileInfo fi) {
-        if (SEGMENT == null || fi == null) return false;
+    /** Sets the bit; when it cannot, the file keeps the page cache. */
+    static void set(FileInfo fi) {
+        if (SEGMENT == null || fi == null) return;
         try {
             MemorySegment s = ((MemorySegment) SEGMENT.invoke(fi)).reinterpret(BITS_OFFSET + 4);
             s.set(ValueLayout.JAVA_INT, BITS_OFFSET, s.get(ValueLayout.JAVA_INT, BITS_OFFSET) | DIRECT_IO);
-            return true;
-        } catch (Throwable e) {
-            return false;
-        }
+        } catch (Throwable ignored) { }
     }
 
     private static MethodHandle segmentAccessor() {
