@@ -1,6 +1,7 @@
 package dev.arbor.storage.fs;
 
 import dev.arbor.storage.*;
+import dev.arbor.storage.layer.Patch;
 import dev.arbor.storage.layer.Values;
 import dev.arbor.storage.timeline.Timeline;
 
@@ -223,17 +224,26 @@ public final class TimelineTree implements FileTree {
                     long b = first + i;
                     long bs = b * BS;
                     long from = Math.max(offset, bs), to = Math.min(end, bs + BS);
+                    keys[i] = Key.block(inode, b);
                     byte[] block;
-                    if (from == bs && to == bs + BS) block = new byte[BS];
-                    else {
-                        byte[] old = bs < size ? tl.readRaw(Key.block(inode, b), Long.MAX_VALUE) : null;
+                    boolean hole;  // what the write replaces reads as zeros
+                    if (from == bs && to == bs + BS) {
+                        block = new byte[BS];
+                        hole = bs >= size;
+                    } else {
+                        byte[] old = bs < size ? tl.readRaw(keys[i], Long.MAX_VALUE) : null;
                         block = old == null ? new byte[BS] : old.clone();
+                        hole = old == null;
                     }
                     src.get(srcPos + (int) (from - offset), block, (int) (from - bs), (int) (to - from));
-                    keys[i] = Key.block(inode, b);
                     // An all-zero block (PostgreSQL extends relations with zero pages) is stored as a hole: it reads
                     // as zeros either way, and a branch then owns a few bytes instead of 8 KiB for it.
-                    values[i] = Arrays.equals(block, ZERO_BLOCK) ? Values.TOMBSTONE : block;
+                    byte[] p;
+                    if (Arrays.equals(block, ZERO_BLOCK)) values[i] = Values.TOMBSTONE;
+                    else if ((p = Patch.diff(ZERO_BLOCK, block)) != null && (hole || tl.isHole(keys[i])))
+                        values[i] = p;  // mostly zeros written into a hole (postgres fills a new WAL page over several
+                                        // commits, in a segment it created sparse): what was written, not the page
+                    else values[i] = block;
                 }
                 long newSize = Math.max(size, end);
                 long now = System.currentTimeMillis();

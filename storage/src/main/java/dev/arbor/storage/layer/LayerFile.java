@@ -194,7 +194,27 @@ public final class LayerFile {
     /** Newest version at or below {@code lsn}: {@code null} if none here, {@link Values#TOMBSTONE} if deleted. */
     public byte[] get(long key, long lsn) {
         int i = find(key, lsn);
-        return i < 0 ? null : value(i);
+        return i < 0 ? null : resolved(i);
+    }
+
+    /** Whether entry {@code i} is a deletion (known from the index, nothing read). */
+    public boolean isTombstone(int i) { return lens[i] < 0; }
+
+    /** Entry {@code i}'s value with its {@link Patch}es applied: their base is an earlier entry of the same key here. */
+    public byte[] resolved(int i) {
+        byte[] v = value(i);
+        if (!Patch.isPatch(keys[i], v)) return v;
+        java.util.ArrayDeque<byte[]> chain = new java.util.ArrayDeque<>();
+        int j = i;
+        while (v != null && Patch.isPatch(keys[j], v)) {
+            chain.push(v);
+            if (chain.size() > Patch.MAX_CHAIN + 1)
+                throw new StorageException.Corruption("layer file " + path + ": patch chain at record " + i + " is too long");
+            v = --j >= 0 && keys[j] == keys[i] ? value(j) : null;  // null: the chain starts on zeros
+        }
+        byte[] b = v == null || Values.isTombstone(v) ? Patch.zeros() : v.clone();  // a hole reads as zeros
+        for (byte[] p : chain) Patch.applyInPlace(b, p);
+        return b;
     }
 
     /** Reads and verifies entry {@code i}'s value. */

@@ -1,5 +1,9 @@
 package dev.arbor.storage.timeline;
 
+import dev.arbor.storage.Key;
+import dev.arbor.storage.layer.Patch;
+import dev.arbor.storage.layer.Values;
+
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -10,11 +14,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * delta layer. Reads of recent pages are served from here.
  */
 final class OpenLayer {
-    /** Versions of one key, LSN-ascending. */
+    /** Versions of one key, LSN-ascending, as stored: full values, tombstones and {@link Patch}es on the one before. */
     static final class Versions {
+        private final long key;
         private long[] lsns = new long[2];
         private byte[][] values = new byte[2][];
         private int n;
+
+        Versions(long key) { this.key = key; }
 
         synchronized void add(long lsn, byte[] v) {
             if (n == lsns.length) {
@@ -25,9 +32,37 @@ final class OpenLayer {
             values[n++] = v;
         }
 
+        /** Newest version at or below {@code lsn}, patches applied; null if none. */
         synchronized byte[] get(long lsn) {
+            for (int i = n - 1; i >= 0; i--) if (lsns[i] <= lsn) return resolve(i);
+            return null;
+        }
+
+        /** Newest version at or below {@code lsn} as stored (a patch unresolved); null if none. */
+        synchronized byte[] raw(long lsn) {
             for (int i = n - 1; i >= 0; i--) if (lsns[i] <= lsn) return values[i];
             return null;
+        }
+
+        /** Version {@code i}, patches applied: its chain starts in this layer (writers see to it), on a full value or zeros. */
+        synchronized byte[] resolve(int i) {
+            if (!Patch.isPatch(key, values[i])) return values[i];
+            int base = i;
+            while (base >= 0 && Patch.isPatch(key, values[base])) base--;
+            byte[] b = base >= 0 && !Values.isTombstone(values[base]) ? values[base].clone() : Patch.zeros();  // a hole reads as zeros
+            for (int j = base + 1; j <= i; j++) Patch.applyInPlace(b, values[j]);
+            return b;
+        }
+
+        /** Whether the newest version may be the base of another patch: a full block or a chain within the bounds. */
+        synchronized boolean patchable() {
+            if (n == 0 || Values.isTombstone(values[n - 1])) return false;
+            int c = 0, bytes = 0;
+            for (int i = n - 1; i >= 0 && Patch.isPatch(key, values[i]); i--) {
+                c++;
+                bytes += values[i].length;
+            }
+            return c < Patch.MAX_CHAIN && bytes < Patch.MAX_CHAIN_BYTES;
         }
 
         synchronized int size() { return n; }
@@ -46,17 +81,54 @@ final class OpenLayer {
     /** Adds one record (caller holds the write lock). */
     void add(Log.Record r, long encodedBytes) {
         for (int i = 0; i < r.keys().length; i++)
-            map.computeIfAbsent(r.keys()[i], k -> new Versions()).add(r.lsn(), r.values()[i]);
+            map.computeIfAbsent(r.keys()[i], Versions::new).add(r.lsn(), r.values()[i]);
         if (minLsn == Long.MAX_VALUE) minLsn = r.lsn();
         maxLsn = r.lsn();
         samples.add(r.millis(), r.lsn());
         bytes.addAndGet(encodedBytes);
     }
 
+    /**
+     * What to store for new versions of {@code keys}: a full block becomes a {@link Patch} on the key's newest version
+     * when that is in this layer and the change is small. The caller holds the write lock, so no freeze moves the base
+     * to another layer between this and {@link #add}. Large records (bulk copies) are kept as they are.
+     */
+    byte[][] patched(long[] keys, byte[][] values) {
+        if (keys.length > 16) return values;
+        byte[][] out = values;
+        for (int i = 0; i < keys.length; i++) {
+            byte[] v = values[i];
+            if (v.length != Key.BLOCK_SIZE || Key.kindOf(keys[i]) != Key.Kind.BLOCK || repeated(keys, i)) continue;
+            Versions vs = map.get(keys[i]);
+            if (vs == null) continue;
+            byte[] p;
+            synchronized (vs) {
+                if (!vs.patchable()) continue;
+                p = Patch.diff(vs.resolve(vs.size() - 1), v);
+            }
+            if (p == null) continue;
+            if (out == values) out = values.clone();
+            out[i] = p;
+        }
+        return out;
+    }
+
+    private static boolean repeated(long[] keys, int i) {
+        for (int j = 0; j < keys.length; j++) if (j != i && keys[j] == keys[i]) return true;
+        return false;
+    }
+
     byte[] get(long key, long lsn) {
         if (lsn < minLsn) return null;
         Versions v = map.get(key);
         return v == null ? null : v.get(lsn);
+    }
+
+    /** The stored version of {@code key} at or below {@code lsn} without applying patches; null if none here. */
+    byte[] raw(long key, long lsn) {
+        if (lsn < minLsn) return null;
+        Versions v = map.get(key);
+        return v == null ? null : v.raw(lsn);
     }
 
     boolean isEmpty() { return maxLsn < 0; }

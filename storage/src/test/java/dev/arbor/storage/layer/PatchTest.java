@@ -1,0 +1,63 @@
+package dev.arbor.storage.layer;
+
+import dev.arbor.storage.Key;
+import org.junit.jupiter.api.Test;
+
+import java.util.Random;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class PatchTest {
+    static final int BS = Key.BLOCK_SIZE;
+
+    @Test void aPatchReproducesTheNewBlockFromTheOld() {
+        Random rnd = new Random(7);
+        for (int round = 0; round < 500; round++) {
+            byte[] base = new byte[BS];
+            rnd.nextBytes(base);
+            byte[] next = base.clone();
+            int runs = 1 + rnd.nextInt(12);
+            for (int r = 0; r < runs; r++) {
+                int off = rnd.nextInt(BS), len = 1 + rnd.nextInt(Math.min(300, BS - off));
+                for (int i = off; i < off + len; i++) next[i] = (byte) rnd.nextInt();
+            }
+            byte[] p = Patch.diff(base, next);
+            assertThat(p).isNotNull();
+            assertThat(p.length).isLessThan(BS / 2);
+            assertThat(Patch.apply(base, p)).isEqualTo(next);
+            assertThat(base).as("apply copies").isNotEqualTo(next);
+        }
+    }
+
+    @Test void changesAtTheBlocksEdgesAndIdenticalBlocks() {
+        byte[] base = new byte[BS];
+        byte[] next = base.clone();
+        next[0] = 1;
+        next[BS - 1] = 2;
+        byte[] p = Patch.diff(base, next);
+        assertThat(p).hasSize(2 * (4 + 1));
+        assertThat(Patch.apply(base, p)).isEqualTo(next);
+        assertThat(Patch.diff(base, base.clone())).isEmpty();
+        assertThat(Patch.apply(base, new byte[0])).isEqualTo(base);
+    }
+
+    @Test void nearbyChangesShareOneRunAndBigChangesStayFull() {
+        byte[] base = new byte[BS];
+        byte[] next = base.clone();
+        next[100] = 1;
+        next[104] = 1;  // 3 equal bytes between: cheaper inside the run than a second head
+        assertThat(Patch.diff(base, next)).hasSize(4 + 5);
+        byte[] rewritten = new byte[BS];
+        new Random(1).nextBytes(rewritten);
+        assertThat(Patch.diff(base, rewritten)).as("a whole new block is kept full").isNull();
+    }
+
+    @Test void onlyBlocksOfAnotherLengthArePatches() {
+        long block = Key.block(5, 0);
+        assertThat(Patch.isPatch(block, new byte[BS])).isFalse();
+        assertThat(Patch.isPatch(block, Values.TOMBSTONE)).isFalse();
+        assertThat(Patch.isPatch(block, new byte[12])).isTrue();
+        assertThat(Patch.isPatch(block, new byte[0])).isTrue();
+        assertThat(Patch.isPatch(Key.attr(5), new byte[12])).isFalse();
+    }
+}
