@@ -83,10 +83,14 @@ public final class ComputeBench implements AutoCloseable {
         return s;
     }
 
+    /** BENCH_WAL_TIMING=1: track_wal_io_timing on native and the branch, and the WAL writes' mean time per route. */
+    static final boolean WAL_TIMING = System.getenv("BENCH_WAL_TIMING") != null;
+
     /** BENCH_PG=name=value,...: extra settings for the branch endpoints (to try a setting against native). */
     static Map<String, String> benchPg() {
         Map<String, String> m = new java.util.HashMap<>();
         for (String kv : System.getenv().getOrDefault("BENCH_PG", "").split(",")) if (kv.contains("=")) m.put(kv.split("=")[0], kv.split("=")[1]);
+        if (WAL_TIMING) m.put("track_wal_io_timing", "on");
         return m;
     }
 
@@ -218,7 +222,16 @@ public final class ComputeBench implements AutoCloseable {
                     long[] m0 = machineJiffies();
                     Map<Operation, Histogram.Snapshot> ops0 = fuseOps();
                     long stored0 = storeWrittenBytes(), images0 = store.counters().imageLayersWritten();
+                    int port = r.name().startsWith("native") ? nativePort : branchPort;
+                    double[] wal0 = WAL_TIMING ? walStats(port) : null;
                     double tps = tps(r.uri(), ro);
+                    if (WAL_TIMING) {  // postgres' own view of its WAL writes (with open_datasync the sync is in the write)
+                        double[] wal1 = walStats(port);
+                        double writes = wal1[0] - wal0[0], syncs = wal1[1] - wal0[1];
+                        System.out.printf("  WAL per %s transaction, %s: %.2f writes x %.0f us, %.2f syncs x %.0f us%n", ro ? "ro" : "rw",
+                                r.name(), writes / (tps * seconds), (wal1[2] - wal0[2]) * 1e3 / Math.max(1, writes),
+                                syncs / (tps * seconds), (wal1[3] - wal0[3]) * 1e3 / Math.max(1, syncs));
+                    }
                     runs.computeIfAbsent(r.name(), k -> new ArrayList<>()).add(tps);
                     if (r.name().equals("direct")) System.out.println("  FUSE per " + (ro ? "ro" : "rw") + " transaction, direct: "
                             + fuseOpsPerTx(ops0, fuseOps(), tps * seconds) + String.format("store %.1f KiB appended per transaction, %d image layers written",
@@ -248,6 +261,13 @@ public final class ComputeBench implements AutoCloseable {
                     median(runs.get("proxy TLS")) / nt, median(runs.get("proxy TLS")) / n, median(runs.get("proxy plain")) / n,
                     median(runs.get("direct")) / n, ro ? "0.9" : "0.8");
         }
+    }
+
+    /** pg_stat_wal's wal_write, wal_sync, wal_write_time and wal_sync_time (ms) of the server on {@code port}. */
+    private double[] walStats(int port) throws IOException {
+        String out = client("psql", List.of("-X", "-At", "-F", ",", direct(port), "-c",
+                "SELECT wal_write, wal_sync, wal_write_time, wal_sync_time FROM pg_stat_wal")).output().strip();
+        return java.util.Arrays.stream(out.split(",")).mapToDouble(Double::parseDouble).toArray();
     }
 
     /** Reads every file under {@code root} once, which leaves its pages in the kernel's cache of the mount. */
@@ -321,7 +341,8 @@ public final class ComputeBench implements AutoCloseable {
         long t0 = System.nanoTime();
         var r = Procs.run(pg.builder("pg_ctl", List.of("-D", data.toString(), "-w", "-l", sock.resolve("native.log").toString(),
                 "-o", "-c port=" + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories=" + sock
-                        + " -c ssl=on -c ssl_cert_file=" + crt + " -c ssl_key_file=" + key, "start")), null, 120);
+                        + " -c ssl=on -c ssl_cert_file=" + crt + " -c ssl_key_file=" + key
+                        + (WAL_TIMING ? " -c track_wal_io_timing=on" : ""), "start")), null, 120);
         if (r.exit() != 0) throw new IOException("pg_ctl start failed: " + r.output());
         client("psql", List.of("-X", "-At", direct(port), "-c", "SELECT count(*) > 0 FROM pgbench_branches"));
         return new Native(port, ms(System.nanoTime() - t0));
