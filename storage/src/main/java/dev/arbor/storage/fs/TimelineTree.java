@@ -240,7 +240,7 @@ public final class TimelineTree implements FileTree {
                     // as zeros either way, and a branch then owns a few bytes instead of 8 KiB for it.
                     byte[] p;
                     if (Arrays.equals(block, ZERO_BLOCK)) values[i] = Values.TOMBSTONE;
-                    else if ((p = Patch.diff(ZERO_BLOCK, block)) != null && (hole || tl.isHole(keys[i])))
+                    else if ((p = Patch.onZeros(block)) != null && (hole || tl.isHole(keys[i])))
                         values[i] = p;  // mostly zeros written into a hole (postgres fills a new WAL page over several
                                         // commits, in a segment it created sparse): what was written, not the page
                     else values[i] = block;

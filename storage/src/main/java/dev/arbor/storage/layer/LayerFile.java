@@ -206,13 +206,19 @@ public final class LayerFile {
         if (!Patch.isPatch(keys[i], v)) return v;
         java.util.ArrayDeque<byte[]> chain = new java.util.ArrayDeque<>();
         int j = i;
-        while (v != null && Patch.isPatch(keys[j], v)) {
+        while (Patch.isPatch(keys[j], v)) {
             chain.push(v);
-            if (chain.size() > Patch.MAX_CHAIN + 1)
-                throw new StorageException.Corruption("layer file " + path + ": patch chain at record " + i + " is too long");
-            v = --j >= 0 && keys[j] == keys[i] ? value(j) : null;  // null: the chain starts on zeros
+            if (Patch.isOnZeros(v)) {
+                v = null;
+                break;
+            }
+            if (chain.size() > Patch.MAX_CHAIN + 1 || --j < 0 || keys[j] != keys[i])
+                throw new StorageException.Corruption("layer file " + path + ": the patch at record " + i + " has no base");
+            v = value(j);
         }
-        byte[] b = v == null || Values.isTombstone(v) ? Patch.zeros() : v.clone();  // a hole reads as zeros
+        if (v != null && Values.isTombstone(v))
+            throw new StorageException.Corruption("layer file " + path + ": the patch at record " + i + " follows a deletion");
+        byte[] b = v == null ? Patch.zeros() : v.clone();
         for (byte[] p : chain) Patch.applyInPlace(b, p);
         return b;
     }

@@ -13,8 +13,8 @@ import java.util.Arrays;
  * bytes and a patch is kept under half of that, so the length alone tells them apart and neither the log nor the layer
  * format changes. A patch's base is the previous version of the same key in the same layer (writers patch only
  * against their open layer), so every chain ends within one layer, at most {@link #MAX_CHAIN} back: at a full version,
- * or on zeros: a patch that is the layer's first version of the key or follows a deletion (a block written past the
- * end of its file, which reads as zeros).
+ * or at a patch {@linkplain #onZeros on zeros} (a block written into a hole), marked by an empty first run at offset
+ * 0xFFFF, so that a chain which finds neither is reported as damage instead of being read as zeros.
  */
 public final class Patch {
     private Patch() {}
@@ -27,6 +27,8 @@ public final class Patch {
     static final int LIMIT = Key.BLOCK_SIZE / 2;
     private static final int HEAD = 4;
     private static final int GAP = 8;  // equal bytes that end a run: a shorter gap costs less inside it than a new head
+    private static final int ON_ZEROS = 0xFFFF;  // offset of the empty first run that marks a patch on zeros
+    private static final byte[] ZEROS = new byte[Key.BLOCK_SIZE];  // only read
 
     /** Whether {@code v}, a version of {@code key}, is a patch (not a full block, not a tombstone, not another kind). */
     public static boolean isPatch(long key, byte[] v) {
@@ -62,7 +64,22 @@ public final class Patch {
         return Arrays.copyOf(out, n);
     }
 
-    /** A zero block, the base of a chain that starts with a patch. */
+    /** {@code block} as a patch on zeros (for a block written into a hole), or null when a full version is smaller. */
+    public static byte[] onZeros(byte[] block) {
+        byte[] d = diff(ZEROS, block);
+        if (d == null || d.length + HEAD >= LIMIT) return null;
+        byte[] p = new byte[HEAD + d.length];
+        p[0] = p[1] = (byte) (ON_ZEROS >>> 8);
+        System.arraycopy(d, 0, p, HEAD, d.length);
+        return p;
+    }
+
+    /** Whether patch {@code p} applies to zeros rather than to the version before it. */
+    public static boolean isOnZeros(byte[] p) {
+        return p.length >= HEAD && (p[0] & 0xff) == 0xff && (p[1] & 0xff) == 0xff && p[2] == 0 && p[3] == 0;
+    }
+
+    /** A zero block, the base of a chain that starts {@linkplain #onZeros on zeros}. */
     public static byte[] zeros() { return new byte[Key.BLOCK_SIZE]; }
 
     /** Applies {@code patch} to a copy of {@code base} (a full block). */
@@ -78,6 +95,10 @@ public final class Patch {
         while (n < patch.length) {
             int off = ((patch[n] & 0xff) << 8) | (patch[n + 1] & 0xff);
             int len = ((patch[n + 2] & 0xff) << 8) | (patch[n + 3] & 0xff);
+            if (off == ON_ZEROS && len == 0) {  // the mark of a patch on zeros: nothing to copy
+                n += HEAD;
+                continue;
+            }
             if (off + len > block.length || n + HEAD + len > patch.length)
                 throw new IllegalArgumentException("patch run " + off + "+" + len + " outside the block");
             System.arraycopy(patch, n + HEAD, block, off, len);

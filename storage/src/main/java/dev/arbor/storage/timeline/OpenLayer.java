@@ -1,6 +1,7 @@
 package dev.arbor.storage.timeline;
 
 import dev.arbor.storage.Key;
+import dev.arbor.storage.StorageException;
 import dev.arbor.storage.layer.Patch;
 import dev.arbor.storage.layer.Values;
 
@@ -47,10 +48,15 @@ final class OpenLayer {
         /** Version {@code i}, patches applied: its chain starts in this layer (writers see to it), on a full value or zeros. */
         synchronized byte[] resolve(int i) {
             if (!Patch.isPatch(key, values[i])) return values[i];
-            int base = i;
-            while (base >= 0 && Patch.isPatch(key, values[base])) base--;
-            byte[] b = base >= 0 && !Values.isTombstone(values[base]) ? values[base].clone() : Patch.zeros();  // a hole reads as zeros
-            for (int j = base + 1; j <= i; j++) Patch.applyInPlace(b, values[j]);
+            int j = i;
+            while (Patch.isPatch(key, values[j]) && !Patch.isOnZeros(values[j]))
+                if (--j < 0) throw new StorageException.Corruption("open layer: a patch of key " + key + " has no base");
+            byte[] b;
+            if (Patch.isPatch(key, values[j])) b = Patch.zeros();  // a patch on zeros, applied below
+            else if (Values.isTombstone(values[j]))
+                throw new StorageException.Corruption("open layer: a patch of key " + key + " follows a deletion");
+            else b = values[j++].clone();
+            for (; j <= i; j++) Patch.applyInPlace(b, values[j]);
             return b;
         }
 

@@ -60,4 +60,17 @@ class PatchTest {
         assertThat(Patch.isPatch(block, new byte[0])).isTrue();
         assertThat(Patch.isPatch(Key.attr(5), new byte[12])).isFalse();
     }
+
+    @Test void aPatchOnZerosIsMarkedAndAppliesToZeros() {
+        byte[] block = new byte[BS];
+        block[10] = 7;
+        block[5000] = 9;
+        byte[] p = Patch.onZeros(block);
+        assertThat(Patch.isOnZeros(p)).isTrue();
+        assertThat(Patch.isOnZeros(Patch.diff(new byte[BS], block))).as("a patch on a version is not marked").isFalse();
+        assertThat(Patch.apply(Patch.zeros(), p)).isEqualTo(block);
+        byte[] full = new byte[BS];
+        new Random(2).nextBytes(full);
+        assertThat(Patch.onZeros(full)).isNull();
+    }
 }
