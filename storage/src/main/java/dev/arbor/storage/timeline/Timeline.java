@@ -518,8 +518,12 @@ public final class Timeline {
         checkUsable();
         long n = 0;
         for (LayerFile l : state.layers) {
-            l.verifyAll();
-            n += l.entryCount();
+            try {
+                l.verifyAll();
+                n += l.entryCount();
+            } catch (LayerFile.Retired e) {
+                // GC or detach replaced the layer while we read it: it is no longer part of this timeline
+            }
         }
         return n;
     }
