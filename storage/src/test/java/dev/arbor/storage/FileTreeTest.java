@@ -289,6 +289,45 @@ class FileTreeTest {
         }
     }
 
+    @Test void aMostlyZeroPageOverAnOlderVersionOrAParentsIsStoredAsAPatchOnZeros() {
+        Path d = dir.resolve("over");
+        byte[] full = new byte[8192];
+        new java.util.Random(3).nextBytes(full);
+        byte[] sparse = new byte[8192];  // a page with a header and a tuple: what a vacuumed or new heap page looks like
+        new java.util.Random(4).nextBytes(sparse);
+        Arrays.fill(sparse, 24, 8000, (byte) 0);
+        TimelineId parent, child;
+        try (PageStore store = PageStore.open(d, StoreConfig.defaults())) {
+            parent = store.createTimeline(null);
+            FileTree p = store.fileTree(parent);
+            p.create("/rel", 0600);
+            write(p, "/rel", 0, full);
+            store.timeline(parent).freeze();
+            store.timeline(parent).flushFrozen();  // the full version is in a delta layer now, not in the open layer
+            long before = store.usage(parent).writtenBytes();
+            write(p, "/rel", 0, sparse);
+            assertThat(store.usage(parent).writtenBytes() - before).as("stored for the page over its older version").isLessThan(1024);
+            child = store.branch(parent, BranchPoint.head());
+            write(store.fileTree(parent), "/rel", 0, full);
+            FileTree c = store.fileTree(child);
+            long cb = store.usage(child).writtenBytes();
+            write(c, "/rel", 0, sparse);
+            write(c, "/rel", 0, sparse);
+            assertThat(store.usage(child).writtenBytes() - cb).as("stored on the branch over the parent's page").isLessThan(2048);
+            assertThat(read(c, "/rel")).isEqualTo(sparse);
+            c.sync();
+            store.fileTree(parent).sync();
+        }
+        try (PageStore store = PageStore.open(d, StoreConfig.defaults())) {
+            assertThat(read(store.fileTree(child), "/rel")).isEqualTo(sparse);
+            assertThat(read(store.fileTree(parent), "/rel")).isEqualTo(full);
+            store.compact(child);
+            store.compact(parent);
+            assertThat(read(store.fileTree(child), "/rel")).isEqualTo(sparse);
+            assertThat(read(store.fileTree(parent), "/rel")).isEqualTo(full);
+        }
+    }
+
     private static void checkVersions(PageStore store, TimelineId tl, List<byte[]> versions, List<Lsn> lsns) {
         for (int i = 0; i < versions.size(); i++)
             assertThat(read(store.fileTree(tl, lsns.get(i)), "/wal")).as("version %d", i).isEqualTo(versions.get(i));

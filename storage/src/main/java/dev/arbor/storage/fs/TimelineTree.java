@@ -1,7 +1,6 @@
 package dev.arbor.storage.fs;
 
 import dev.arbor.storage.*;
-import dev.arbor.storage.layer.Patch;
 import dev.arbor.storage.layer.Values;
 import dev.arbor.storage.timeline.Timeline;
 
@@ -226,24 +225,16 @@ public final class TimelineTree implements FileTree {
                     long from = Math.max(offset, bs), to = Math.min(end, bs + BS);
                     keys[i] = Key.block(inode, b);
                     byte[] block;
-                    boolean hole;  // what the write replaces reads as zeros
-                    if (from == bs && to == bs + BS) {
-                        block = new byte[BS];
-                        hole = bs >= size;
-                    } else {
+                    if (from == bs && to == bs + BS) block = new byte[BS];
+                    else {
                         byte[] old = bs < size ? tl.readRaw(keys[i], Long.MAX_VALUE) : null;
                         block = old == null ? new byte[BS] : old.clone();
-                        hole = old == null;
                     }
                     src.get(srcPos + (int) (from - offset), block, (int) (from - bs), (int) (to - from));
                     // An all-zero block (PostgreSQL extends relations with zero pages) is stored as a hole: it reads
-                    // as zeros either way, and a branch then owns a few bytes instead of 8 KiB for it.
-                    byte[] p;
-                    if (Arrays.equals(block, ZERO_BLOCK)) values[i] = Values.TOMBSTONE;
-                    else if ((p = Patch.onZeros(block)) != null && (hole || tl.isHole(keys[i])))
-                        values[i] = p;  // mostly zeros written into a hole (postgres fills a new WAL page over several
-                                        // commits, in a segment it created sparse): what was written, not the page
-                    else values[i] = block;
+                    // as zeros either way, and a branch then owns a few bytes instead of 8 KiB for it. Other blocks
+                    // the timeline may store as patches (Timeline#append).
+                    values[i] = Arrays.equals(block, ZERO_BLOCK) ? Values.TOMBSTONE : block;
                 }
                 long newSize = Math.max(size, end);
                 long now = System.currentTimeMillis();

@@ -202,25 +202,7 @@ public final class LayerFile {
 
     /** Entry {@code i}'s value with its {@link Patch}es applied: their base is an earlier entry of the same key here. */
     public byte[] resolved(int i) {
-        byte[] v = value(i);
-        if (!Patch.isPatch(keys[i], v)) return v;
-        java.util.ArrayDeque<byte[]> chain = new java.util.ArrayDeque<>();
-        int j = i;
-        while (Patch.isPatch(keys[j], v)) {
-            chain.push(v);
-            if (Patch.isOnZeros(v)) {
-                v = null;
-                break;
-            }
-            if (chain.size() > Patch.MAX_CHAIN + 1 || --j < 0 || keys[j] != keys[i])
-                throw new StorageException.Corruption("layer file " + path + ": the patch at record " + i + " has no base");
-            v = value(j);
-        }
-        if (v != null && Values.isTombstone(v))
-            throw new StorageException.Corruption("layer file " + path + ": the patch at record " + i + " follows a deletion");
-        byte[] b = v == null ? Patch.zeros() : v.clone();
-        for (byte[] p : chain) Patch.applyInPlace(b, p);
-        return b;
+        return Patch.resolve(keys[i], i, j -> j >= 0 && keys[j] == keys[i] ? value(j) : null, () -> "layer file " + path);
     }
 
     /** Reads and verifies entry {@code i}'s value. */

@@ -1,8 +1,14 @@
 package dev.arbor.storage.layer;
 
 import dev.arbor.storage.Key;
+import dev.arbor.storage.StorageException;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.util.Arrays;
+import java.util.function.IntFunction;
+import java.util.function.Supplier;
 
 /**
  * A block version stored as the bytes that changed since the version before it, like the WAL records Neon's
@@ -26,7 +32,8 @@ public final class Patch {
     public static final int MAX_CHAIN = 64, MAX_CHAIN_BYTES = 2 * Key.BLOCK_SIZE;
     static final int LIMIT = Key.BLOCK_SIZE / 2;
     private static final int HEAD = 4;
-    private static final int GAP = 8;  // equal bytes that end a run: a shorter gap costs less inside it than a new head
+    // An aligned word of equal bytes ends a run (a shorter gap costs less inside the run than a new head).
+    private static final VarHandle WORDS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.nativeOrder());
     private static final int ON_ZEROS = 0xFFFF;  // offset of the empty first run that marks a patch on zeros
     private static final byte[] ZEROS = new byte[Key.BLOCK_SIZE];  // only read
 
@@ -43,16 +50,11 @@ public final class Patch {
         while (pos < bs) {
             int m = Arrays.mismatch(base, pos, bs, next, pos, bs);
             if (m < 0) break;
-            int start = pos + m, end = start + 1;
-            while (end < bs) {
-                if (base[end] != next[end]) { end++; continue; }
-                int to = Math.min(end + GAP, bs);
-                int eq = Arrays.mismatch(base, end, to, next, end, to);
-                if (eq < 0) break;  // GAP equal bytes (or the block's end): the run ends here
-                end += eq;
-            }
+            int start = pos + m;
+            int room = LIMIT - 1 - n - HEAD;  // bytes the run may have before a full version is smaller
+            int end = runEnd(base, next, start, room);
+            if ((long) end - start > room) return null;
             int len = end - start;
-            if (n + HEAD + len >= LIMIT) return null;
             out[n] = (byte) (start >>> 8);
             out[n + 1] = (byte) start;
             out[n + 2] = (byte) (len >>> 8);
@@ -62,6 +64,24 @@ public final class Patch {
             pos = end;
         }
         return Arrays.copyOf(out, n);
+    }
+
+    /**
+     * End of the run of changes that starts at {@code start}: before the first aligned 8-byte word after it that is
+     * equal in both blocks, less the equal bytes at its tail. Compared a word at a time (a page written back whole
+     * differs in thousands of bytes, which a byte loop walked one by one); gives up with {@link Integer#MAX_VALUE}
+     * once the run is surely longer than {@code room}.
+     */
+    private static int runEnd(byte[] a, byte[] b, int start, int room) {
+        int bs = Key.BLOCK_SIZE;
+        int w = (start + 8) & ~7;  // the aligned word after the one holding start
+        while (w < bs && (long) WORDS.get(a, w) != (long) WORDS.get(b, w)) {
+            w += 8;
+            if (w - start > room + 8) return Integer.MAX_VALUE;  // the word before w differs: the run is longer than room
+        }
+        int end = Math.min(w, bs);
+        while (end > start + 1 && a[end - 1] == b[end - 1]) end--;
+        return end;
     }
 
     /** {@code block} as a patch on zeros (for a block written into a hole), or null when a full version is smaller. */
@@ -81,6 +101,33 @@ public final class Patch {
 
     /** A zero block, the base of a chain that starts {@linkplain #onZeros on zeros}. */
     public static byte[] zeros() { return new byte[Key.BLOCK_SIZE]; }
+
+    /**
+     * Version {@code i} of {@code key} with the patches before it applied. {@code version} gives the key's versions by
+     * index, older ones below (null below the first); a chain ends within one layer at a full version or a patch on
+     * zeros, at most {@link #MAX_CHAIN} back. One that does not, or that patches a deletion, is damage in {@code where}.
+     */
+    public static byte[] resolve(long key, int i, IntFunction<byte[]> version, Supplier<String> where) {
+        byte[] v = version.apply(i);
+        if (!isPatch(key, v)) return v;
+        byte[][] chain = new byte[MAX_CHAIN + 1][];
+        int c = 0, j = i;
+        while (true) {
+            chain[c++] = v;
+            if (isOnZeros(v)) {
+                v = null;
+                break;
+            }
+            if (c > MAX_CHAIN || (v = version.apply(--j)) == null)
+                throw new StorageException.Corruption(where.get() + ": the patch of key " + key + " at " + i + " has no base");
+            if (!isPatch(key, v)) break;
+        }
+        if (v != null && Values.isTombstone(v))
+            throw new StorageException.Corruption(where.get() + ": the patch of key " + key + " at " + i + " follows a deletion");
+        byte[] b = v == null ? zeros() : v.clone();
+        while (c > 0) applyInPlace(b, chain[--c]);
+        return b;
+    }
 
     /** Applies {@code patch} to a copy of {@code base} (a full block). */
     public static byte[] apply(byte[] base, byte[] patch) {

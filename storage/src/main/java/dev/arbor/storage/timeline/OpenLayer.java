@@ -1,7 +1,6 @@
 package dev.arbor.storage.timeline;
 
 import dev.arbor.storage.Key;
-import dev.arbor.storage.StorageException;
 import dev.arbor.storage.layer.Patch;
 import dev.arbor.storage.layer.Values;
 
@@ -47,17 +46,7 @@ final class OpenLayer {
 
         /** Version {@code i}, patches applied: its chain starts in this layer (writers see to it), on a full value or zeros. */
         synchronized byte[] resolve(int i) {
-            if (!Patch.isPatch(key, values[i])) return values[i];
-            int j = i;
-            while (Patch.isPatch(key, values[j]) && !Patch.isOnZeros(values[j]))
-                if (--j < 0) throw new StorageException.Corruption("open layer: a patch of key " + key + " has no base");
-            byte[] b;
-            if (Patch.isPatch(key, values[j])) b = Patch.zeros();  // a patch on zeros, applied below
-            else if (Values.isTombstone(values[j]))
-                throw new StorageException.Corruption("open layer: a patch of key " + key + " follows a deletion");
-            else b = values[j++].clone();
-            for (; j <= i; j++) Patch.applyInPlace(b, values[j]);
-            return b;
+            return Patch.resolve(key, i, j -> j < 0 ? null : values[j], () -> "open layer");
         }
 
         /** Whether the newest version may be the base of another patch: a full block or a chain within the bounds. */
@@ -67,6 +56,7 @@ final class OpenLayer {
             for (int i = n - 1; i >= 0 && Patch.isPatch(key, values[i]); i--) {
                 c++;
                 bytes += values[i].length;
+                if (Patch.isOnZeros(values[i])) break;  // the chain's start
             }
             return c < Patch.MAX_CHAIN && bytes < Patch.MAX_CHAIN_BYTES;
         }
@@ -95,23 +85,26 @@ final class OpenLayer {
     }
 
     /**
-     * What to store for new versions of {@code keys}: a full block becomes a {@link Patch} on the key's newest version
-     * when that is in this layer and the change is small. The caller holds the write lock, so no freeze moves the base
-     * to another layer between this and {@link #add}. Large records (bulk copies) are kept as they are.
+     * What to store for new versions of {@code keys}. A full block becomes a {@link Patch}: on the key's newest version
+     * when that is in this layer and the change is small (the caller holds the write lock, so no freeze moves the base
+     * to another layer between this and {@link #add}), else on zeros when the block is mostly zeros (PostgreSQL fills a
+     * new WAL page over several commits, in a segment it created sparse). Either reproduces the whole block, whatever
+     * was there before. Large records (bulk copies) are not diffed against the layer.
      */
     byte[][] patched(long[] keys, byte[][] values) {
-        if (keys.length > 16) return values;
+        boolean diff = keys.length <= 16;
         byte[][] out = values;
         for (int i = 0; i < keys.length; i++) {
             byte[] v = values[i];
-            if (v.length != Key.BLOCK_SIZE || Key.kindOf(keys[i]) != Key.Kind.BLOCK || repeated(keys, i)) continue;
-            Versions vs = map.get(keys[i]);
-            if (vs == null) continue;
-            byte[] p;
-            synchronized (vs) {
-                if (!vs.patchable()) continue;
-                p = Patch.diff(vs.resolve(vs.size() - 1), v);
+            if (v.length != Key.BLOCK_SIZE || Key.kindOf(keys[i]) != Key.Kind.BLOCK) continue;
+            byte[] p = null;
+            Versions vs = diff && !repeated(keys, i) ? map.get(keys[i]) : null;
+            if (vs != null) {
+                synchronized (vs) {
+                    if (vs.patchable()) p = Patch.diff(vs.resolve(vs.size() - 1), v);
+                }
             }
+            if (p == null) p = Patch.onZeros(v);
             if (p == null) continue;
             if (out == values) out = values.clone();
             out[i] = p;

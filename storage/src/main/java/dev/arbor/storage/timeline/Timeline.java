@@ -426,38 +426,6 @@ public final class Timeline {
         }
     }
 
-    /**
-     * Whether {@code key} reads as absent or deleted at the head through the ancestry (for a block: zeros), found from
-     * the layers' indexes without reading a value. Writers use it to store a block written into a hole as a patch.
-     */
-    public boolean isHole(long key) {
-        Timeline t = this;
-        long l = Long.MAX_VALUE;
-        while (true) {
-            t.checkUsable();
-            State s = t.state;
-            Boolean hole = ownHole(s, key, l);
-            if (hole != null) return hole;
-            if (s.ancestor == null) return true;
-            l = Math.min(l, s.ancestorLsn);
-            t = s.ancestor;
-        }
-    }
-
-    /** Like {@link #getOwn} without reading values: true = deleted here, false = a version here, null = none here. */
-    private static Boolean ownHole(State s, long key, long lsn) {
-        byte[] v = s.open.raw(key, lsn);
-        for (int i = s.frozen.size() - 1; v == null && i >= 0; i--) v = s.frozen.get(i).raw(key, lsn);
-        if (v != null) return Values.isTombstone(v);
-        for (LayerFile l : s.layers) {
-            if (l.isImage() ? l.endLsn() > lsn : l.startLsn() > lsn) continue;
-            int i = l.find(key, lsn);
-            if (i >= 0) return l.isTombstone(i);
-            if (l.isImage()) return true;  // an image holds the whole own view at its LSN
-        }
-        return null;
-    }
-
     private StorageException.InvalidLsn belowFloor(long lsn) {
         return new StorageException.InvalidLsn("LSN " + Lsn.of(lsn) + " of timeline " + id
                 + " fell out of the history window and was garbage-collected (window starts at " + Lsn.of(state.floorLsn) + ")");

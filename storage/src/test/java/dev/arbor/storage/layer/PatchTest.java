@@ -73,4 +73,44 @@ class PatchTest {
         new Random(2).nextBytes(full);
         assertThat(Patch.onZeros(full)).isNull();
     }
+
+    @Test void runsOfAnyAlignmentAndLengthRoundTripUntilAFullBlockIsSmaller() {
+        Random rnd = new Random(11);
+        for (int round = 0; round < 3000; round++) {
+            byte[] base = new byte[BS];
+            if (rnd.nextBoolean()) rnd.nextBytes(base);
+            byte[] next = base.clone();
+            int changed = 0;
+            int runs = 1 + rnd.nextInt(rnd.nextBoolean() ? 3 : 40);
+            for (int r = 0; r < runs; r++) {
+                int len = 1 + rnd.nextInt(rnd.nextInt(4) == 0 ? 6000 : 40);
+                int off = rnd.nextInt(BS - Math.min(len, BS - 1));
+                for (int i = off; i < Math.min(BS, off + len); i++) {
+                    byte v = (byte) (base[i] + 1 + rnd.nextInt(255));  // always differs
+                    if (next[i] == base[i]) changed++;
+                    next[i] = v;
+                }
+            }
+            byte[] p = Patch.diff(base, next);
+            if (changed + 4 >= BS / 2) assertThat(p).as("round %d: %d bytes changed", round, changed).isNull();
+            if (p == null) continue;
+            assertThat(p.length).isLessThan(BS / 2);
+            assertThat(Patch.apply(base, p)).as("round %d", round).isEqualTo(next);
+        }
+    }
+
+    @Test void oneRunUnderTheLimitIsAPatchWhereverItSits() {
+        for (int len : new int[] {1, 7, 8, 9, 100, BS / 2 - 6, BS / 2 - 5}) {
+            for (int off : new int[] {0, 1, 7, 8, 4095, BS - len}) {
+                byte[] base = new byte[BS];
+                byte[] next = base.clone();
+                for (int i = off; i < off + len; i++) next[i] = 1;
+                byte[] p = Patch.diff(base, next);
+                if (len + 4 < BS / 2) {
+                    assertThat(p).as("len %d at %d", len, off).hasSize(4 + len);
+                    assertThat(Patch.apply(base, p)).isEqualTo(next);
+                } else assertThat(p).as("len %d at %d", len, off).isNull();
+            }
+        }
+    }
 }
