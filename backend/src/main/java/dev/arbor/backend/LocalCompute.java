@@ -70,6 +70,8 @@ final class LocalCompute implements ComputeControl {
     @Override public void applyConfig(EndpointSpec endpoint) throws Exception { manager.applyConfig(endpoint); }
     @Override public void initTimeline(TimelineId timeline) throws Exception { manager.initTimeline(timeline); }
     @Override public void checkpoint(TimelineId timeline) { manager.checkpoint(timeline); }
+
+    @Override public void flushWal(TimelineId timeline) { manager.flushWal(timeline); }
     @Override public void delete(EndpointSpec endpoint) throws Exception { manager.delete(endpoint); }
     @Override public void stopProject(String projectId) { manager.stopProject(projectId); }
     @Override public void copySchema(EndpointSpec source, EndpointSpec target) throws Exception { manager.copySchema(source, target); }

@@ -9,6 +9,7 @@ import dev.arbor.backend.compute.proxy.ProxyBackends;
 import dev.arbor.backend.compute.proxy.ProxyTls;
 import dev.arbor.backend.compute.proxy.ProxyTarget;
 import dev.arbor.backend.compute.volume.FuseVolume;
+import dev.arbor.backend.compute.volume.LocalWal;
 import dev.arbor.backend.compute.volume.Mounts;
 import dev.arbor.backend.ops.ComputeControl;
 import dev.arbor.backend.ops.EndpointRegistry;
@@ -234,6 +235,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         FileTree tree;
         boolean readOnly = readOnly(ep, spec);
         if (readOnly) {
+            if (LocalWal.isRecent(ep.readPoint)) flushWal(spec.timeline());
             scratch = trees.createScratch(spec.timeline(), ep.readPoint);
             tree = trees.writable(scratch);
             if (!hasCluster(tree)) {
@@ -246,10 +248,12 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             if (!hasCluster(tree)) template.copyInto(tree);
         }
         FuseVolume volume = null;
+        LocalWal wal = null;
         try {
             prepareTree(tree, mnt);
             long tMount = System.nanoTime();
-            volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir(), fuseStats);
+            if (!readOnly) wal = LocalWal.open(tree, root.resolve("wal-" + spec.timeline()), config.pg().runAs());
+            volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir(), fuseStats, wal);
             tMount = System.nanoTime() - tMount;
             Map<String, String> settings = pgSettings(spec, ep.id);
             if (readOnly) {
@@ -269,6 +273,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             return rc;
         } catch (IOException | RuntimeException e) {
             if (volume != null) volume.close();
+            else if (wal != null) wal.close();
             if (scratch != null) trees.dropScratch(scratch);
             throw e;
         }
@@ -521,6 +526,21 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
                 log.info("endpoint {}: checkpoint before branching skipped: {}", ep.id, e.getMessage());
             }
         }
+        flushWal(timeline);
+    }
+
+    /** Every commit so far on {@code timeline}'s running read_write endpoint goes into the store (see {@link LocalWal}). */
+    @Override
+    public void flushWal(TimelineId timeline) {
+        for (Endpoint ep : endpoints.values()) {
+            RunningCompute r = ep.running;
+            if (r == null || r.scratch() != null || !r.timeline().equals(timeline)) continue;
+            try {
+                r.volume().flushWal();
+            } catch (RuntimeException e) {  // stopped meanwhile: its close copied the WAL in
+                log.info("endpoint {}: WAL flush before branching skipped: {}", ep.id, e.getMessage());
+            }
+        }
     }
 
     // ---------------------------------------------------------------- connections and idling
@@ -639,6 +659,28 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             Files.deleteIfExists(pidFile);
         }
         Mounts.unmountStale(mnt);
+        recoverLocalWal(root);
+    }
+
+    /** The WAL a crashed run left in an endpoint's directory goes into its timeline before anything else reads it. */
+    private void recoverLocalWal(Path root) throws IOException {
+        if (!Files.isDirectory(root)) return;
+        try (Stream<Path> s = Files.list(root)) {
+            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("wal-")).toList()) {
+                TimelineId tl = new TimelineId(d.getFileName().toString().substring(4));
+                FileTree tree;
+                try {
+                    tree = trees.writable(tl);
+                } catch (StorageException.NotFound e) {
+                    log.warn("dropping {}: timeline {} is gone", d, tl);
+                    try (Stream<Path> w = Files.walk(d)) {
+                        for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+                    }
+                    continue;
+                }
+                LocalWal.recover(tree, d);
+            }
+        }
     }
 
     /** Test hook: this manager stops acting (no restarts, no idling) but leaves processes and mounts as they are. */

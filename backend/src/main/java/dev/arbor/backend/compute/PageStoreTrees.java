@@ -1,5 +1,6 @@
 package dev.arbor.backend.compute;
 
+import dev.arbor.backend.compute.volume.LocalWal;
 import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.FileTree;
 import dev.arbor.storage.PageStore;
@@ -12,7 +13,10 @@ import java.nio.file.Path;
 public record PageStoreTrees(PageStore store) implements TimelineTrees {
     @Override public FileTree writable(TimelineId timeline) { return store.fileTree(timeline); }
 
-    @Override public TimelineId createScratch(TimelineId parent, BranchPoint point) { return store.branch(parent, point); }
+    /** A time is read {@link LocalWal#covering late enough} to hold the commits acknowledged by then. */
+    @Override public TimelineId createScratch(TimelineId parent, BranchPoint point) {
+        return store.branch(parent, LocalWal.covering(point));
+    }
 
     @Override
     public void dropScratch(TimelineId scratch) {

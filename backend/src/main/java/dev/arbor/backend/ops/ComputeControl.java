@@ -59,9 +59,14 @@ public interface ComputeControl extends AutoCloseable {
      * Before a branch is taken at the head of {@code timeline}: running read_write endpoints on it write their
      * dirty pages out (CHECKPOINT). Otherwise the child starts as a crash image and its recovery replays, and
      * writes into the child's own layers, every page changed since the parent's last checkpoint (for a parent
-     * that just bulk-loaded, the whole data set per branch). Best effort: without it the branch is still correct.
+     * that just bulk-loaded, the whole data set per branch). Then their WAL, which postgres writes on local disk and
+     * the store receives within milliseconds, goes into the store ({@link #flushWal}), so the branch holds every
+     * commit acknowledged before it was asked for.
      */
     default void checkpoint(dev.arbor.storage.TimelineId timeline) throws Exception {}
+
+    /** Running read_write endpoints of {@code timeline} copy the WAL they wrote so far into the store, durably. */
+    default void flushWal(dev.arbor.storage.TimelineId timeline) throws Exception {}
 
     /** Stops every compute of the project, including those the metadata does not list (time travel, private ones). */
     default void stopProject(String projectId) throws Exception {}

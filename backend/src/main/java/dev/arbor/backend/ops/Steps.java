@@ -6,6 +6,7 @@ import dev.arbor.backend.meta.Endpoints;
 import dev.arbor.backend.meta.Endpoints.Endpoint;
 import dev.arbor.backend.meta.Operation;
 import dev.arbor.backend.meta.OperationAction;
+import dev.arbor.backend.compute.volume.LocalWal;
 import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.Lsn;
 import dev.arbor.storage.TimelineId;
@@ -88,6 +89,7 @@ public final class Steps {
             BranchPoint at = point(p.getJsonObject("point"));
             TimelineId parentTl = new TimelineId(p.getString("parent_timeline"));
             if (at instanceof BranchPoint.Head && compute.available()) compute.checkpoint(parentTl);
+            else if (LocalWal.isRecent(at) && compute.available()) compute.flushWal(parentTl);
             var created = storage.createBranch(op.projectId(), branchId, parentTl, at);
             tl = created.timeline();
             lsn = created.branchLsn() == null ? null : created.branchLsn().toString();

@@ -1,6 +1,7 @@
 package dev.arbor.backend.compute;
 
 import dev.arbor.backend.compute.process.Procs;
+import dev.arbor.backend.compute.volume.LocalWal;
 import dev.arbor.storage.TimelineId;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,7 +36,9 @@ class BranchEndpointsTest {
         h.compute.applyConfig(h.endpoint("ep-main", root, "read_write", -1));
         psqlValue("ep-main", "CREATE TABLE items(id int primary key, v text); INSERT INTO items SELECT g, 'main' FROM generate_series(1,100) g");
 
-        // branch while the parent's postgres runs: the child starts from a crash-consistent image
+        // branch while the parent's postgres runs: the child starts from a crash-consistent image (first, as the API
+        // does, the parent's WAL goes into the store)
+        h.compute.checkpoint(root);
         TimelineId child = h.store.branch(root);
         h.compute.applyConfig(h.endpoint("ep-child", child, "read_write", -1));
         assertThat(psqlValue("ep-child", "SELECT count(*) FROM items")).isEqualTo("100");
@@ -115,7 +118,8 @@ class BranchEndpointsTest {
         TimelineId root = h.newRoot();
         h.compute.applyConfig(h.endpoint("ep-tt-main", root, "read_write", -1));
         psqlValue("ep-tt-main", "CREATE TABLE ledger(x int); INSERT INTO ledger SELECT generate_series(1,50)");
-        // the commit's WAL flush is a store sync, so the head now covers it
+        // postgres' WAL reaches the store within LocalWal.COPY_INTERVAL, and at once before a branch is taken
+        h.compute.checkpoint(root);
         var past = h.store.store.info(root).headLsn();
         psqlValue("ep-tt-main", "INSERT INTO ledger SELECT generate_series(51,100); DROP TABLE IF EXISTS nothing");
 
@@ -125,5 +129,27 @@ class BranchEndpointsTest {
         Procs.Result write = ComputeHarness.psql(h.uri("ep-tt-past"), "DELETE FROM ledger");
         assertThat(write.output()).contains("read-only transaction");
         assertThat(psqlValue("ep-tt-main", "SELECT count(*) FROM ledger")).isEqualTo("100");
+    }
+
+    @Test
+    void walIsOnLocalDiskAndABranchAtATimeHoldsEveryCommitAcknowledgedByThen() throws Exception {
+        TimelineId root = h.newRoot();
+        h.compute.applyConfig(h.endpoint("ep-pitr", root, "read_write", -1));
+        psqlValue("ep-pitr", "CREATE TABLE t(x int)");
+        // commits go to postgres' pg_wal on the local disk, a symlink the volume presents
+        assertThat(java.nio.file.Files.isSymbolicLink(h.compute.config().computeDir().resolve("ep-pitr").resolve("pgdata").resolve("pg_wal"))).isTrue();
+        for (int i = 1; i <= 5; i++) {
+            psqlValue("ep-pitr", "INSERT INTO t VALUES (" + i + ")");
+            java.time.Instant acked = java.time.Instant.now();
+            if (i % 2 == 0) Thread.sleep(300);  // a time already past: read from what the copies put in, no flush
+            // as the API's branch at a timestamp (Steps) and a time-travel endpoint read it
+            var point = dev.arbor.storage.BranchPoint.at(acked);
+            if (LocalWal.isRecent(point)) h.compute.flushWal(root);
+            var spec = h.endpoint("ep-pitr-" + i, root, "read_write", -1);
+            h.compute.startAt(spec, h.store.store.resolve(root, LocalWal.covering(point)));
+            assertThat(psqlValue("ep-pitr-" + i, "SELECT count(*) FROM t")).as("commit %d, acknowledged at %s", i, acked)
+                    .isEqualTo(Integer.toString(i));
+            h.compute.suspend("ep-pitr-" + i);
+        }
     }
 }

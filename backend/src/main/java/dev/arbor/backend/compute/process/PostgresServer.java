@@ -27,19 +27,12 @@ public final class PostgresServer {
      * when it was branched, so one syncfs() is enough.
      */
     public static final Map<String, String> ENDPOINT_DEFAULTS = Map.of("recovery_init_sync_method", "syncfs",
-            // The store is copy-on-write: zero-filling a new 16 MiB WAL segment only doubles WAL traffic (holes
-            // read as zeros), and recycling old segments saves nothing. PostgreSQL offers both knobs for COW filesystems.
-            "wal_init_zero", "off", "wal_recycle", "off",
             // Full-page images stay on (the kernel's writeback cache may hand an 8 KiB page to the store in two
             // 4 KiB writes, so a crash can tear a page), but compressed: a branch's first change to each page after
             // a checkpoint logs that page, and WAL is what a short-lived branch mostly owns.
-            "wal_compression", "lz4",
-            // A commit is one FUSE write that the volume makes durable before it answers (WAL files are opened with
-            // O_DSYNC and bypass the page cache, see TreeFs), instead of a write-back of the WAL page plus an FSYNC
-            // round trip. Then every WAL write is a sync, so bulk loads need the WAL writer to write in big batches
-            // ahead of the backends: a bigger WAL ring and a 10 ms writer cycle (measured: pgbench -i -s 50 took 19.8 s
-            // with open_datasync alone, 8.2-8.7 s with these, 9.8 s before).
-            "wal_sync_method", "open_datasync", "wal_buffers", "16MB", "wal_writer_delay", "10ms");
+            // WAL itself is on the local disk while postgres runs (LocalWal), written and synced as on any data
+            // directory, with postgres' defaults.
+            "wal_compression", "lz4");
 
     private final Process process;
     private final Path dataDir;

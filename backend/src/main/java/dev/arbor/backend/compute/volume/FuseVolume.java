@@ -29,11 +29,13 @@ public final class FuseVolume implements AutoCloseable {
     private final Path mountPoint;
     private final Fuse fuse;
     private final FileTree tree;
+    private final LocalWal wal;
 
-    private FuseVolume(Path mountPoint, Fuse fuse, FileTree tree) {
+    private FuseVolume(Path mountPoint, Fuse fuse, FileTree tree, LocalWal wal) {
         this.mountPoint = mountPoint;
         this.fuse = fuse;
         this.tree = tree;
+        this.wal = wal;
     }
 
     /**
@@ -41,17 +43,21 @@ public final class FuseVolume implements AutoCloseable {
      * {@code owner}. {@code storeDir} is where the store keeps its files (statfs reports its space).
      */
     public static FuseVolume mount(FileTree tree, Path mountPoint, OsAccount owner, Path storeDir) throws IOException {
-        return mount(tree, mountPoint, owner, storeDir, null);
+        return mount(tree, mountPoint, owner, storeDir, null, null);
     }
 
-    /** As above, timing every FUSE callback into {@code stats} (null: untimed). */
-    public static FuseVolume mount(FileTree tree, Path mountPoint, OsAccount owner, Path storeDir, FuseOpStats stats) throws IOException {
+    /**
+     * As above, timing every FUSE callback into {@code stats} (null: untimed). With {@code wal} (a read-write
+     * endpoint's), {@code /pg_wal} is a symlink to its local directory, and it is closed (copied in) with the volume.
+     */
+    public static FuseVolume mount(FileTree tree, Path mountPoint, OsAccount owner, Path storeDir, FuseOpStats stats,
+                                   LocalWal wal) throws IOException {
         Mounts.unmountStale(mountPoint);
         Files.createDirectories(mountPoint);
         FuseBuilder builder = Fuse.builder();
         builder.setLibraryPath(libfuse());
         FileStore backing = storeDir == null ? null : Files.getFileStore(storeDir);
-        var fs = new TreeFs(tree, builder.errno(), owner.uid(), owner.gid(), backing);
+        var fs = new TreeFs(tree, builder.errno(), owner.uid(), owner.gid(), backing, wal);
         Fuse fuse = builder.build(stats == null ? fs : new TimedFs(fs, stats));
         List<String> opts = new ArrayList<>(List.of(
                 // allow_other: postgres (another OS user) must reach the files; default_permissions: the kernel
@@ -68,7 +74,7 @@ public final class FuseVolume implements AutoCloseable {
         }
         Mounts.raiseDirtyLimit(mountPoint);
         log.info("mounted timeline {} at {}{}", tree.timeline(), mountPoint, tree.readOnly() ? " (read-only)" : "");
-        return new FuseVolume(mountPoint, fuse, tree);
+        return new FuseVolume(mountPoint, fuse, tree, wal);
     }
 
     private static String libfuse() {
@@ -81,9 +87,15 @@ public final class FuseVolume implements AutoCloseable {
 
     public FileTree tree() { return tree; }
 
+    /** Copies postgres' local WAL into the store and syncs (before a branch is taken at the head); no-op without one. */
+    public void flushWal() {
+        if (wal != null) wal.flush();
+    }
+
     /** Unmounts. Processes still using the mount must be stopped first, or the kernel refuses (EBUSY). */
     @Override
     public void close() {
+        if (wal != null) wal.close();  // postgres has stopped: the rest of its WAL goes into the store
         // fusermount3 -u makes the kernel flush and detach cleanly before the FUSE loop exits.
         Mounts.unmount(mountPoint, false);
         closeQuietly(fuse);

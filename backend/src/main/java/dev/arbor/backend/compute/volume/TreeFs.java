@@ -43,14 +43,28 @@ final class TreeFs implements FuseOperations {
     private final int uid;
     private final int gid;
     private final FileStore backingStore;
+    private final LocalWal wal;  // null: pg_wal is in the tree like every other directory
 
-    TreeFs(FileTree tree, Errno errno, int uid, int gid, FileStore backingStore) {
+    TreeFs(FileTree tree, Errno errno, int uid, int gid, FileStore backingStore, LocalWal wal) {
         this.tree = tree;
         this.errno = errno;
         this.errnos = new Errnos(errno);
         this.uid = uid;
         this.gid = gid;
         this.backingStore = backingStore;
+        this.wal = wal;
+    }
+
+    /**
+     * Before any change reaches the store, the WAL postgres wrote so far does (see {@link LocalWal}): a data page is
+     * written out only after the WAL that describes it was flushed, so the store never holds a page without its WAL.
+     */
+    private void walFirst() {
+        if (wal != null) wal.catchUp();
+    }
+
+    private boolean isWalLink(String path) {
+        return wal != null && path.equals(LocalWal.STORE_DIR);
     }
 
     @Override public Errno errno() { return errno; }
@@ -61,7 +75,7 @@ final class TreeFs implements FuseOperations {
                 Operation.RELEASE_DIR, Operation.FSYNCDIR, Operation.MKDIR, Operation.CREATE, Operation.OPEN,
                 Operation.READ, Operation.WRITE, Operation.TRUNCATE, Operation.FLUSH, Operation.RELEASE,
                 Operation.FSYNC, Operation.RENAME, Operation.UNLINK, Operation.RMDIR, Operation.CHMOD,
-                Operation.CHOWN, Operation.UTIMENS, Operation.STATFS);
+                Operation.CHOWN, Operation.UTIMENS, Operation.STATFS, Operation.READLINK);
     }
 
     @Override
@@ -76,6 +90,14 @@ final class TreeFs implements FuseOperations {
     @Override
     public int getattr(String path, Stat stat, FileInfo fi) {
         try {
+            if (isWalLink(path)) {
+                FileAttr a = tree.stat("/");
+                fill(stat, a);
+                stat.setMode(Stat.S_IFLNK | 0777);
+                stat.setNLink((short) 1);
+                stat.setSize(wal.dir().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+                return 0;
+            }
             fill(stat, tree.stat(path));
             return 0;
         } catch (RuntimeException e) {
@@ -93,6 +115,16 @@ final class TreeFs implements FuseOperations {
         stat.mTime().set(t);
         stat.cTime().set(t);
         stat.aTime().set(t);
+    }
+
+    @Override
+    public int readlink(String path, ByteBuffer buf, long len) {
+        if (!isWalLink(path)) return -errno.einval();
+        byte[] target = wal.dir().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        int n = (int) Math.min(target.length, Math.min(len, buf.remaining()) - 1);
+        if (n < 0) return -errno.enametoolong();
+        buf.put(buf.position(), target, 0, n).put(buf.position() + n, (byte) 0);
+        return 0;
     }
 
     @Override public int access(String path, int mask) { return 0; } // default_permissions: the kernel checks modes
@@ -122,6 +154,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int mkdir(String path, int mode) {
         try {
+            walFirst();
             tree.mkdir(path, mode & 07777);
             return 0;
         } catch (RuntimeException e) {
@@ -132,6 +165,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int create(String path, int mode, FileInfo fi) {
         try {
+            walFirst();
             FileAttr a;
             try {
                 a = tree.create(path, mode & 07777);
@@ -195,6 +229,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int write(String path, ByteBuffer buf, long size, long offset, FileInfo fi) {
         try {
+            walFirst();
             int n = (int) Math.min(size, buf.remaining());
             tree.write(fi.getFh(), offset, buf.slice(buf.position(), n));
             // A write to a file opened O_DSYNC / O_SYNC must be durable when it returns (POSIX); with direct_io the
@@ -209,6 +244,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int truncate(String path, long size, FileInfo fi) {
         try {
+            walFirst();
             long inode = fi != null ? fi.getFh() : tree.stat(path).inode();
             tree.truncate(inode, size);
             return 0;
@@ -227,6 +263,7 @@ final class TreeFs implements FuseOperations {
     private int sync(String op, String path) {
         if (tree.readOnly()) return 0;
         try {
+            walFirst();
             tree.sync();
             return 0;
         } catch (RuntimeException e) {
@@ -238,6 +275,8 @@ final class TreeFs implements FuseOperations {
     public int rename(String oldpath, String newpath, int flags) {
         try {
             if ((flags & ~RENAME_NOREPLACE) != 0) return errnos.einval(); // RENAME_EXCHANGE/WHITEOUT: PG never asks
+            if (isWalLink(oldpath) || isWalLink(newpath)) return -errno.eacces();
+            walFirst();
             if ((flags & RENAME_NOREPLACE) != 0 && exists(newpath)) return errnos.eexist();
             tree.rename(oldpath, newpath);
             return 0;
@@ -258,6 +297,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int unlink(String path) {
         try {
+            walFirst();
             tree.unlink(path);
             return 0;
         } catch (RuntimeException e) {
@@ -268,6 +308,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int rmdir(String path) {
         try {
+            walFirst();
             tree.rmdir(path);
             return 0;
         } catch (RuntimeException e) {
@@ -278,6 +319,7 @@ final class TreeFs implements FuseOperations {
     @Override
     public int chmod(String path, int mode, FileInfo fi) {
         try {
+            walFirst();
             tree.chmod(path, mode & 07777);
             return 0;
         } catch (RuntimeException e) {
@@ -301,6 +343,7 @@ final class TreeFs implements FuseOperations {
         try {
             if (mtime.isUtimeOmit()) return 0;
             long millis = mtime.isUtimeNow() ? System.currentTimeMillis() : mtime.get().toEpochMilli();
+            walFirst();
             tree.setMtime(path, millis);
             return 0;
         } catch (RuntimeException e) {

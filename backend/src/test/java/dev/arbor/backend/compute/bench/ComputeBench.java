@@ -163,9 +163,14 @@ public final class ComputeBench implements AutoCloseable {
         return root;
     }
 
-    /** create branch -> endpoint spec -> psql first query through the proxy (which wakes it). */
+    /**
+     * create branch -> endpoint spec -> psql first query through the proxy (which wakes it). Creating a branch at the
+     * head of a running parent starts, as in the API's operation, with {@code checkpoint}: a CHECKPOINT when over 1 MiB
+     * of WAL is since the last one, and the parent's local WAL copied into the store.
+     */
     double coldStart(TimelineId parent, String ep) throws Exception {
         long t0 = System.nanoTime();
+        cm.checkpoint(parent);
         TimelineId child = store.branch(parent, BranchPoint.head());
         spec(ep, child);
         var r = client("psql", List.of("-X", "-At", uri(ep), "-c", "SELECT count(*) > 0 FROM pgbench_branches"));
@@ -428,6 +433,7 @@ public final class ComputeBench implements AutoCloseable {
         System.out.printf("RATIO parent suspended: scale %d / scale 1 = %.2f, scale %d / native = %.2f%n", bigScale, cbi / csi, bigScale, cbi / ns);
 
         // --- TPS: branch endpoint (FUSE, via proxy+TLS and direct) vs the same PostgreSQL on the local copy
+        cm.checkpoint(big);
         TimelineId tpsBranch = store.branch(big, BranchPoint.head());
         cm.applyConfig(spec("ep-tps", tpsBranch));
         int branchPort = ((EndpointStatus.Running) cm.status("ep-tps")).port();

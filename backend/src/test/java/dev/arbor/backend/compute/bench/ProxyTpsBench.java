@@ -25,6 +25,7 @@ public final class ProxyTpsBench {
             Path sock = Files.createDirectories(b.dir.resolve("native-sock"));
             ComputeBench.client("chown", List.of(b.pg.runAs().uid() + ":" + b.pg.runAs().gid(), sock.toString()));
             ComputeBench.Native nat = b.nativeStart(copy, sock);
+            b.cm.checkpoint(data);  // as the API's branch creation does: the parent's local WAL into the store
             b.cm.applyConfig(b.spec("ep-tps", b.store.branch(data, BranchPoint.head())));
             int branchPort = ((EndpointStatus.Running) b.cm.status("ep-tps")).port();
             try {

@@ -49,7 +49,7 @@ public final class GetPageProbe {
             store.compact(t); // image layers, as an idle branch would have them
             long pages = ((long) mib << 20) / PAGE;
             var ops = new FuseOpStats();
-            try (FuseVolume vol = FuseVolume.mount(tree, dir.resolve("mnt"), OsAccount.current(), dir.resolve("store"), ops)) {
+            try (FuseVolume vol = FuseVolume.mount(tree, dir.resolve("mnt"), OsAccount.current(), dir.resolve("store"), ops, null)) {
                 Path file = vol.mountPoint().resolve("rel");
                 long[] store1 = new long[reads * rounds], fuse1 = new long[reads * rounds];
                 ByteBuffer buf = ByteBuffer.allocateDirect(PAGE * 2);

@@ -30,7 +30,7 @@ class FuseVolumeTest {
 
     private Path mount(MemoryTree tree) throws IOException {
         dir = Files.createTempDirectory(Path.of("/tmp"), "arbor-fuse-test-");
-        volume = FuseVolume.mount(tree, dir.resolve("mnt"), postgres, dir, stats);
+        volume = FuseVolume.mount(tree, dir.resolve("mnt"), postgres, dir, stats, null);
         return dir.resolve("mnt");
     }
 
