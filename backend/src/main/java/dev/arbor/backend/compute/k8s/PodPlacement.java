@@ -144,7 +144,9 @@ public final class PodPlacement {
 
     /** The official image's entrypoint skips initdb on a PGDATA that has PG_VERSION and execs postgres with these. */
     List<String> postgresArgs(EndpointSpec spec) {
-        Map<String, String> s = new LinkedHashMap<>(new TreeMap<>(PostgresServer.ENDPOINT_DEFAULTS));
+        TreeMap<String, String> defaults = new TreeMap<>(PostgresServer.ENDPOINT_DEFAULTS);
+        defaults.putAll(PostgresServer.WAL_ON_VOLUME);  // the pod's pg_wal is on the agent's mount
+        Map<String, String> s = new LinkedHashMap<>(defaults);
         s.put("cluster_name", spec.endpointId());
         if (spec.pgSettings() != null) s.putAll(new TreeMap<>(spec.pgSettings()));
         // What the pod's wiring depends on comes last, so an endpoint's pg_settings cannot override it.
