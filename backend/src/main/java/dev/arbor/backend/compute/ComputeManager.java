@@ -667,18 +667,20 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         if (!Files.isDirectory(root)) return;
         try (Stream<Path> s = Files.list(root)) {
             for (Path d : s.filter(p -> p.getFileName().toString().startsWith("wal-")).toList()) {
-                TimelineId tl = new TimelineId(d.getFileName().toString().substring(4));
-                FileTree tree;
+                var tl = LocalWal.timelineOf(d.getFileName().toString());
+                FileTree tree = null;
                 try {
-                    tree = trees.writable(tl);
+                    if (tl.isPresent()) tree = trees.writable(new TimelineId(tl.get()));
                 } catch (StorageException.NotFound e) {
-                    log.warn("dropping {}: timeline {} is gone", d, tl);
-                    try (Stream<Path> w = Files.walk(d)) {
-                        for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-                    }
+                    log.warn("dropping {}: timeline {} is gone", d, tl.get());
+                }
+                if (tree != null) {
+                    LocalWal.recover(tree, d);
                     continue;
                 }
-                LocalWal.recover(tree, d);
+                try (Stream<Path> w = Files.walk(d)) {  // a copy-out a crash interrupted, or a deleted timeline's
+                    for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
+                }
             }
         }
     }
@@ -687,6 +689,10 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
     public void freezeForTesting() {
         closed = true;
         reaper.shutdownNow();
+        for (Endpoint ep : endpoints.values()) {
+            RunningCompute r = ep.running;
+            if (r != null) r.volume().abandonWalForTesting();
+        }
     }
 
     /**
@@ -699,6 +705,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         for (Endpoint ep : endpoints.values()) {
             RunningCompute r = ep.running;
             if (r == null) continue;
+            r.volume().abandonWalForTesting();
             killTree(r.server().pid());
             Mounts.unmount(r.volume().mountPoint(), true);
         }

@@ -182,6 +182,7 @@ class ProxyTest {
         var spec = h.endpoint(id, root, "read_write", -1);
         h.compute.applyConfig(spec);
         assertThat(ComputeHarness.psql(h.uri(id), "CREATE TABLE tt(x int); INSERT INTO tt VALUES (1), (2)").exit()).isZero();
+        h.compute.flushWal(root);  // the store's head holds the commit (as when the API creates a branch at the head)
         Lsn lsn = h.store.store.info(root).headLsn();
         Thread.sleep(50);  // separate the two commits on the store's millisecond clock
         Instant between = Instant.now();

@@ -87,6 +87,11 @@ public final class FuseVolume implements AutoCloseable {
 
     public FileTree tree() { return tree; }
 
+    /** Test hook for this process dying: the local WAL is no longer copied (see {@link LocalWal#abandonForTesting}). */
+    public void abandonWalForTesting() {
+        if (wal != null) wal.abandonForTesting();
+    }
+
     /** Copies postgres' local WAL into the store and syncs (before a branch is taken at the head); no-op without one. */
     public void flushWal() {
         if (wal != null) wal.flush();

@@ -15,6 +15,7 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Arrays;
@@ -46,8 +47,8 @@ public final class LocalWal implements AutoCloseable {
     static final long SEGMENT = 16L << 20;
     /** Milliseconds between copies of the current segment (the directory is compared in full every second). */
     public static final long COPY_INTERVAL = 10;
-    /** How much later than asked a time is read, for a copy delayed by a pause of this process (see {@link #covering}). */
-    public static final long COVER_MILLIS = 100;
+    /** How much later than asked a time is read, for a copy a little late (see {@link #covering}). */
+    public static final long COVER_MILLIS = 25;
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9A-F]{24}");
 
     private final FileTree tree;
@@ -56,7 +57,6 @@ public final class LocalWal implements AutoCloseable {
     private final Map<String, Long> others = new HashMap<>();  // non-segment file -> mtime+size copied
     private Segment current;
     private volatile boolean closed;
-    private volatile long lastChange = System.nanoTime();
     private final Thread ticker;
 
     /** What of one segment file is in the store: pages [0, valid) as of the last copy; from {@code recheck} on, read again. */
@@ -86,13 +86,38 @@ public final class LocalWal implements AutoCloseable {
      */
     public static LocalWal open(FileTree tree, Path dir, OsAccount owner) throws IOException {
         recover(tree, dir);
-        Files.createDirectories(dir);
-        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
-        LocalWal w = new LocalWal(tree, dir);
+        // Filled under another name, then renamed (durably): a crash while copying out leaves only a .tmp directory,
+        // which is dropped, never copied back in over the store's WAL.
+        Path tmp = dir.resolveSibling(dir.getFileName() + ".tmp");
+        deleteTree(tmp);
+        Files.createDirectories(tmp);
+        Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
+        LocalWal w = new LocalWal(tree, tmp);
         w.seed(owner);
-        chownTree(dir, owner);
-        w.ticker.start();
-        return w;
+        chownTree(tmp, owner);
+        Files.move(tmp, dir, StandardCopyOption.ATOMIC_MOVE);
+        fsyncDir(dir.getParent());
+        LocalWal opened = new LocalWal(tree, dir, w);
+        opened.ticker.start();
+        return opened;
+    }
+
+    private LocalWal(FileTree tree, Path dir, LocalWal seeded) {
+        this(tree, dir);
+        segments.putAll(seeded.segments);
+        others.putAll(seeded.others);
+        current = seeded.current;
+    }
+
+    /** Whether {@code name} is a directory this class leaves in an endpoint's directory, and for which timeline. */
+    public static java.util.Optional<String> timelineOf(String name) {
+        return name.startsWith("wal-") && !name.endsWith(".tmp") ? java.util.Optional.of(name.substring(4)) : java.util.Optional.empty();
+    }
+
+    private static void fsyncDir(Path d) throws IOException {
+        try (FileChannel ch = FileChannel.open(d, StandardOpenOption.READ)) {
+            ch.force(true);
+        }
     }
 
     /** A directory a crashed run left: copied into {@code tree} in full, made durable, then removed. */
@@ -145,8 +170,7 @@ public final class LocalWal implements AutoCloseable {
     /** After postgres stopped: copies the rest, syncs and removes the directory. */
     @Override
     public void close() {
-        ticker.interrupt();
-        synchronized (this) {
+        synchronized (this) {  // a copy of the ticker's finishes first; the ticker then sees closed and ends
             if (closed) return;
             try {
                 copyAll();
@@ -160,12 +184,16 @@ public final class LocalWal implements AutoCloseable {
         }
     }
 
+    /** Test hook for this process dying: copying stops, the directory stays as it is. */
+    public void abandonForTesting() {
+        closed = true;
+    }
+
     private void tick() {
         long lastFull = System.nanoTime();
         while (!closed) {
             try {
-                // an idle postgres is looked at less often, still well within COVER_MILLIS
-                Thread.sleep(System.nanoTime() - lastChange > 1_000_000_000L ? 4 * COPY_INTERVAL : COPY_INTERVAL);
+                Thread.sleep(COPY_INTERVAL);
                 boolean full = System.nanoTime() - lastFull > 1_000_000_000L;
                 synchronized (this) {
                     if (closed) return;
@@ -176,16 +204,22 @@ public final class LocalWal implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
-                if (!closed) log.warn("copy of WAL from {} failed (retried): {}", dir, e.toString());
+                if (closed) return;
+                if (!Files.isDirectory(dir)) {  // taken over (a restarted server copied it in): nothing left to copy
+                    log.warn("WAL directory {} is gone; stopped copying it", dir);
+                    closed = true;
+                    return;
+                }
+                log.warn("copy of WAL from {} failed (retried): {}", dir, e.toString());
             }
         }
     }
 
     /**
      * A point in time as the store must be read to hold every commit acknowledged by then: WAL reaches the store
-     * within {@link #COPY_INTERVAL} ms of postgres writing it, so a time is read {@link #COVER_MILLIS} later (room for a
-     * late copy); it may then hold the commits of those milliseconds too. A time that recent is read after
-     * {@link #flush()} (see {@link #isRecent}).
+     * within {@link #COPY_INTERVAL} ms of postgres writing it, so a time is read {@link #COVER_MILLIS} later; it may
+     * then hold the commits of those milliseconds too, and it misses a commit only if its copy came later than that
+     * (a pause of this process). A time that recent is read after {@link #flush()} (see {@link #isRecent}).
      */
     public static BranchPoint covering(BranchPoint point) {
         if (!(point instanceof BranchPoint.AtTime(var t))) return point;
@@ -213,14 +247,19 @@ public final class LocalWal implements AutoCloseable {
             FileAttr a = tree.stat(STORE_DIR + "/" + e.name());
             if (SEGMENT_NAME.matcher(e.name()).matches() && a.size() == SEGMENT) {
                 Segment s = new Segment(e.name());
-                if (s.startLsn / SEGMENT < redoSegment) continue;  // recovery starts later; the first copy drops it from the store
-                copyOut(a, local);
+                // recovery starts later (the first copy drops it from the store), or nothing written yet (a segment
+                // made or recycled ahead: postgres makes its own)
+                if (s.startLsn / SEGMENT < redoSegment || !holdsWal(a, s)) continue;
+                s.valid = copyOut(a, local, s.startLsn);
+                s.recheck = Math.max(s.valid - 1, 0);
                 s.inode = a.inode();
                 segments.put(s.name, s);
-                copySegment(s);  // finds the valid pages (equal to the store's: nothing written)
                 if (s.valid > 0 && (current == null || s.name.compareTo(current.name) > 0)) current = s;
             } else {
-                copyOut(a, local);
+                copyOut(a, local, -1);
+                try (FileChannel ch = FileChannel.open(local, StandardOpenOption.WRITE)) {
+                    ch.force(true);  // a segment's pages are checked when copied back in; a history file's are not
+                }
                 others.put(e.name(), stamp(local));
             }
         }
@@ -240,21 +279,37 @@ public final class LocalWal implements AutoCloseable {
         }
     }
 
-    private void copyOut(FileAttr a, Path local) throws IOException {
+    private boolean holdsWal(FileAttr a, Segment s) {
+        ByteBuffer first = ByteBuffer.allocate(PAGE).order(ByteOrder.LITTLE_ENDIAN);
+        readFully(a.inode(), 0, first);
+        return valid(first, 0, s.startLsn);
+    }
+
+    /**
+     * Copies a store file out, dense (postgres then writes into allocated blocks, as into the zero-filled segments it
+     * makes). Not synced: it is in the store already, and postgres syncs a WAL file before it acknowledges a commit
+     * in it. For a segment starting at {@code startLsn} (else -1), returns how many pages from the first are valid.
+     */
+    private int copyOut(FileAttr a, Path local, long startLsn) throws IOException {
+        int valid = 0;
+        boolean counting = startLsn >= 0;
         try (FileChannel out = FileChannel.open(local, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING)) {
-            ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+            ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
             for (long off = 0; off < a.size(); off += buf.capacity()) {
                 buf.clear().limit((int) Math.min(buf.capacity(), a.size() - off));
-                int n = tree.read(a.inode(), off, buf);
+                int n = readFully(a.inode(), off, buf);
+                for (int i = 0; counting && i < buf.position() / PAGE; i++) {
+                    if (valid(buf, i, startLsn + off + (long) i * PAGE)) valid++;
+                    else counting = false;
+                }
                 buf.flip();
-                // write it dense: postgres then writes into allocated blocks, as into the zero-filled segments it makes
                 while (buf.hasRemaining()) out.write(buf, off + buf.position());
                 if (n <= 0) break;
             }
             if (out.size() < a.size()) out.write(ByteBuffer.allocate(1), a.size() - 1);
-            out.force(true);
         }
+        return valid;
     }
 
     // ------------------------------------------------------------------ local -> store
@@ -328,7 +383,7 @@ public final class LocalWal implements AutoCloseable {
                     boolean changed = ok;
                     if (ok) {  // only what differs from the store's copy goes in (again)
                         stored.clear();
-                        tree.read(s.inode, (long) k * PAGE, stored);
+                        readFully(s.inode, (long) k * PAGE, stored);
                         changed = !Arrays.equals(buf.array(), i * PAGE, (i + 1) * PAGE, stored.array(), 0, PAGE);
                     }
                     if (changed && run < 0) run = i;
@@ -346,11 +401,21 @@ public final class LocalWal implements AutoCloseable {
                 chunk = Math.min(chunk * 4, 64);
             }
             s.recheck = firstChanged >= 0 ? firstChanged : Math.max(s.valid - 1, 0);
-            if (firstChanged >= 0) lastChange = System.nanoTime();
             return true;
         } catch (NoSuchFileException e) {
             return false;
         }
+    }
+
+    /** Fills {@code dst} from the store file (reads may stop at block boundaries); returns the bytes read. */
+    private int readFully(long inode, long offset, ByteBuffer dst) {
+        int total = 0;
+        while (dst.hasRemaining()) {
+            int n = tree.read(inode, offset + total, dst);
+            if (n <= 0) break;
+            total += n;
+        }
+        return total;
     }
 
     /** A WAL page that belongs at {@code lsn}: its header's magic is set and its page address is {@code lsn}. */
