@@ -44,6 +44,11 @@ public final class AnonScratch {
     /** A copy-on-write child of {@code parent}'s head, recorded as {@code endpointId}'s scratch timeline. */
     TimelineId createTimeline(String endpointId, String projectId, TimelineId parent) {
         register(endpointId);
+        try {
+            compute.flushWal(parent);  // the source's newest commits (its postgres' WAL reaches the store a few ms late)
+        } catch (Exception e) {
+            throw new IllegalStateException("copying the WAL of timeline " + parent + " into the store: " + e.getMessage(), e);
+        }
         TimelineId tl = storage.createBranch(projectId, endpointId, parent, BranchPoint.head()).timeline();
         // a crash between the two lines leaks the timeline: the store has no labels to find it by
         db.tx(c -> { AnonymizedBranches.setScratchTimeline(c, endpointId, tl.value()); return null; });

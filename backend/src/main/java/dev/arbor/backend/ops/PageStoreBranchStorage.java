@@ -1,6 +1,5 @@
 package dev.arbor.backend.ops;
 
-import dev.arbor.backend.compute.volume.LocalWal;
 import dev.arbor.storage.BranchPoint;
 import dev.arbor.storage.Lsn;
 import dev.arbor.storage.PageStore;
@@ -11,10 +10,7 @@ import dev.arbor.storage.TimelineInfo;
 import java.time.Duration;
 import java.time.Instant;
 
-/**
- * Branches as timelines of the real {@link PageStore}: a branch is a metadata-only copy-on-write child. A point in
- * time is read {@link LocalWal#covering late enough} to hold every commit acknowledged by then.
- */
+/** Branches as timelines of the real {@link PageStore}: a branch is a metadata-only copy-on-write child. */
 public final class PageStoreBranchStorage implements BranchStorage {
     private final PageStore store;
 
@@ -29,7 +25,7 @@ public final class PageStoreBranchStorage implements BranchStorage {
 
     @Override
     public CreatedTimeline createBranch(String projectId, String branchId, TimelineId parent, BranchPoint point) {
-        TimelineId id = store.branch(parent, LocalWal.covering(point));
+        TimelineId id = store.branch(parent, point);
         TimelineInfo info = store.info(id);
         Instant when = point instanceof BranchPoint.AtTime t ? t.time() : Instant.now();
         return new CreatedTimeline(id, info.ancestorLsn(), when);
@@ -62,7 +58,7 @@ public final class PageStoreBranchStorage implements BranchStorage {
 
     @Override
     public Lsn resolve(TimelineId timeline, BranchPoint point) {
-        return store.resolve(timeline, LocalWal.covering(point));
+        return store.resolve(timeline, point);
     }
 
     @Override

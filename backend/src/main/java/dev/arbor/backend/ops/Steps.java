@@ -90,10 +90,11 @@ public final class Steps {
             TimelineId parentTl = new TimelineId(p.getString("parent_timeline"));
             if (at instanceof BranchPoint.Head && compute.available()) compute.checkpoint(parentTl);
             else if (LocalWal.isRecent(at) && compute.available()) compute.flushWal(parentTl);
-            var created = storage.createBranch(op.projectId(), branchId, parentTl, at);
+            // postgres' WAL reaches the store a few ms after a commit (LocalWal): a time is read that much later
+            var created = storage.createBranch(op.projectId(), branchId, parentTl, LocalWal.covering(at));
             tl = created.timeline();
             lsn = created.branchLsn() == null ? null : created.branchLsn().toString();
-            time = created.branchTime();
+            time = at instanceof BranchPoint.AtTime(var t) ? t : created.branchTime();
         }
         String lsnF = lsn;
         Instant timeF = time;
