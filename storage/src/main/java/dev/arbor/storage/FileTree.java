@@ -24,6 +24,16 @@ public interface FileTree {
     /** @throws StorageException.NotFound if the path does not exist */
     FileAttr stat(String path);
 
+    /** Whether {@code path} exists. */
+    default boolean exists(String path) {
+        try {
+            stat(path);
+            return true;
+        } catch (StorageException.NotFound e) {
+            return false;
+        }
+    }
+
     /** Entries of a directory, without "." and "..", sorted by name. */
     List<DirEntry> list(String dir);
 

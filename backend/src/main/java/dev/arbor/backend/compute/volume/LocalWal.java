@@ -327,7 +327,7 @@ public final class LocalWal implements AutoCloseable {
             if (name.startsWith("xlogtemp.")) continue;  // a segment being made: it appears under its name when done
             if (Files.isDirectory(p)) {
                 present.add(name);
-                if (!exists(STORE_DIR + "/" + name)) tree.mkdir(STORE_DIR + "/" + name, 0700);
+                if (!tree.exists(STORE_DIR + "/" + name)) tree.mkdir(STORE_DIR + "/" + name, 0700);
                 continue;
             }
             long size;
@@ -462,16 +462,7 @@ public final class LocalWal implements AutoCloseable {
     }
 
     private void ensureStoreDir() {
-        if (!exists(STORE_DIR)) tree.mkdir(STORE_DIR, 0700);
-    }
-
-    private boolean exists(String path) {
-        try {
-            tree.stat(path);
-            return true;
-        } catch (StorageException.NotFound e) {
-            return false;
-        }
+        if (!tree.exists(STORE_DIR)) tree.mkdir(STORE_DIR, 0700);
     }
 
     static String nextName(String segment) {

@@ -277,20 +277,11 @@ final class TreeFs implements FuseOperations {
             if ((flags & ~RENAME_NOREPLACE) != 0) return errnos.einval(); // RENAME_EXCHANGE/WHITEOUT: PG never asks
             if (isWalLink(oldpath) || isWalLink(newpath)) return -errno.eacces();
             walFirst();
-            if ((flags & RENAME_NOREPLACE) != 0 && exists(newpath)) return errnos.eexist();
+            if ((flags & RENAME_NOREPLACE) != 0 && tree.exists(newpath)) return errnos.eexist();
             tree.rename(oldpath, newpath);
             return 0;
         } catch (RuntimeException e) {
             return fail("rename", oldpath, e);
-        }
-    }
-
-    private boolean exists(String path) {
-        try {
-            tree.stat(path);
-            return true;
-        } catch (StorageException.NotFound e) {
-            return false;
         }
     }
 
