@@ -101,10 +101,12 @@ final class ImportStep implements Step {
                     + "DROP DATABASE IF EXISTS " + ident(old) + " WITH (FORCE);\n"
                     + "CREATE DATABASE " + ident(side) + ";\n", false);
             restore(target, side, pass, dump, items, jobs, report);
-            report.force(new ImportProgress(Phase.switching, items.tables(), items.tablesDone(), items.bytes(), items.bytesDone()));
+            // pg_restore --exit-on-error succeeded: every table's data is in, whether or not each "finished item"
+            // line was read whole (parallel workers share one stderr and can split each other's lines)
+            report.force(new ImportProgress(Phase.switching, items.tables(), items.tables(), items.bytes(), items.bytes()));
             switchIn(target, pass, side, old);
             psql(target, pass, "DROP DATABASE IF EXISTS " + ident(old) + " WITH (FORCE);\n", false);
-            report.force(new ImportProgress(Phase.done, items.tables(), items.tablesDone(), items.bytes(), items.bytesDone()));
+            report.force(new ImportProgress(Phase.done, items.tables(), items.tables(), items.bytes(), items.bytes()));
         } catch (PgTools.ToolFailure e) {
             throw new PermanentFailure(source.scrub(e.getMessage()));
         } finally {
