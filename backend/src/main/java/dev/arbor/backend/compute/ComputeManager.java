@@ -252,7 +252,7 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
         try {
             prepareTree(tree, mnt);
             long tMount = System.nanoTime();
-            if (!readOnly) wal = LocalWal.open(tree, root.resolve("wal-" + spec.timeline()), config.pg().runAs());
+            if (!readOnly) wal = LocalWal.open(tree, LocalWal.dirFor(root, spec.timeline()), config.pg().runAs());
             volume = FuseVolume.mount(tree, mnt, config.pg().runAs(), trees.storeDir(), fuseStats, wal);
             tMount = System.nanoTime() - tMount;
             Map<String, String> settings = pgSettings(spec, ep.id);
@@ -659,30 +659,8 @@ public final class ComputeManager implements ComputeControl, ProxyBackends {
             Files.deleteIfExists(pidFile);
         }
         Mounts.unmountStale(mnt);
-        recoverLocalWal(root);
-    }
-
-    /** The WAL a crashed run left in an endpoint's directory goes into its timeline before anything else reads it. */
-    private void recoverLocalWal(Path root) throws IOException {
-        if (!Files.isDirectory(root)) return;
-        try (Stream<Path> s = Files.list(root)) {
-            for (Path d : s.filter(p -> p.getFileName().toString().startsWith("wal-")).toList()) {
-                var tl = LocalWal.timelineOf(d.getFileName().toString());
-                FileTree tree = null;
-                try {
-                    if (tl.isPresent()) tree = trees.writable(new TimelineId(tl.get()));
-                } catch (StorageException.NotFound e) {
-                    log.warn("dropping {}: timeline {} is gone", d, tl.get());
-                }
-                if (tree != null) {
-                    LocalWal.recover(tree, d);
-                    continue;
-                }
-                try (Stream<Path> w = Files.walk(d)) {  // a copy-out a crash interrupted, or a deleted timeline's
-                    for (Path p : (Iterable<Path>) w.sorted(java.util.Comparator.reverseOrder())::iterator) Files.deleteIfExists(p);
-                }
-            }
-        }
+        // the WAL a crashed run left goes into its timeline before anything else reads it
+        LocalWal.recoverAll(root, trees::writable);
     }
 
     /** Test hook: this manager stops acting (no restarts, no idling) but leaves processes and mounts as they are. */

@@ -5,6 +5,7 @@ import dev.arbor.storage.DirEntry;
 import dev.arbor.storage.FileAttr;
 import dev.arbor.storage.FileTree;
 import dev.arbor.storage.StorageException;
+import dev.arbor.storage.TimelineId;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,8 @@ public final class LocalWal implements AutoCloseable {
     /** How much later than asked a time is read, for a copy a little late (see {@link #covering}). */
     public static final long COVER_MILLIS = 25;
     private static final Pattern SEGMENT_NAME = Pattern.compile("[0-9A-F]{24}");
+    private static final String PREFIX = "wal-";
+    private static final long SEGMENTS_PER_LOG = 0x1_0000_0000L / SEGMENT;
 
     private final FileTree tree;
     private final Path dir;
@@ -71,8 +74,7 @@ public final class LocalWal implements AutoCloseable {
 
         Segment(String name) {
             this.name = name;
-            long log = Long.parseLong(name.substring(8, 16), 16), seg = Long.parseLong(name.substring(16, 24), 16);
-            this.startLsn = (log * (0x1_0000_0000L / SEGMENT) + seg) * SEGMENT;
+            this.startLsn = segno(name) * SEGMENT;
         }
     }
 
@@ -112,9 +114,36 @@ public final class LocalWal implements AutoCloseable {
         current = seeded.current;
     }
 
-    /** Whether {@code name} is a directory this class leaves in an endpoint's directory, and for which timeline. */
-    public static java.util.Optional<String> timelineOf(String name) {
-        return name.startsWith("wal-") && !name.endsWith(".tmp") ? java.util.Optional.of(name.substring(4)) : java.util.Optional.empty();
+    /** Where the local WAL of {@code timeline}'s endpoint lives inside that endpoint's directory {@code root}. */
+    public static Path dirFor(Path root, TimelineId timeline) {
+        return root.resolve(PREFIX + timeline);
+    }
+
+    /**
+     * What crashed runs left in an endpoint's directory {@code root}: each {@code wal-<timeline>} is copied into its
+     * timeline ({@link #recover}); one whose timeline is gone ({@code trees} throws NotFound), and a {@code .tmp} one
+     * (a copy-out a crash interrupted), is deleted.
+     */
+    public static void recoverAll(Path root, java.util.function.Function<TimelineId, FileTree> trees) throws IOException {
+        if (!Files.isDirectory(root)) return;
+        List<Path> dirs;
+        try (Stream<Path> s = Files.list(root)) {
+            dirs = s.filter(p -> p.getFileName().toString().startsWith(PREFIX)).toList();
+        }
+        for (Path d : dirs) {
+            String name = d.getFileName().toString();
+            FileTree tree = null;
+            if (!name.endsWith(".tmp")) {
+                var tl = new TimelineId(name.substring(PREFIX.length()));
+                try {
+                    tree = trees.apply(tl);
+                } catch (StorageException.NotFound e) {
+                    log.warn("dropping {}: timeline {} is gone", d, tl);
+                }
+            }
+            if (tree != null) recover(tree, d);
+            else deleteTree(d);
+        }
     }
 
     private static void fsyncDir(Path d) throws IOException {
@@ -427,15 +456,18 @@ public final class LocalWal implements AutoCloseable {
     }
 
     private long storeSegment(String name) {
-        String path = STORE_DIR + "/" + name;
-        FileAttr a;
-        try {
-            a = tree.stat(path);
-        } catch (StorageException.NotFound e) {
-            a = tree.create(path, 0600);
-        }
+        FileAttr a = storeFile(STORE_DIR + "/" + name);
         if (a.size() != SEGMENT) tree.truncate(a.inode(), SEGMENT);
         return a.inode();
+    }
+
+    /** The store's file at {@code path}, created empty if missing. */
+    private FileAttr storeFile(String path) {
+        try {
+            return tree.stat(path);
+        } catch (StorageException.NotFound e) {
+            return tree.create(path, 0600);
+        }
     }
 
     private void copyWhole(Path local, String path) throws IOException {
@@ -445,12 +477,7 @@ public final class LocalWal implements AutoCloseable {
         } catch (NoSuchFileException e) {
             return;
         }
-        FileAttr a;
-        try {
-            a = tree.stat(path);
-        } catch (StorageException.NotFound e) {
-            a = tree.create(path, 0600);
-        }
+        FileAttr a = storeFile(path);
         tree.truncate(a.inode(), 0);
         if (data.length > 0) tree.write(a.inode(), 0, ByteBuffer.wrap(data));
     }
@@ -467,12 +494,14 @@ public final class LocalWal implements AutoCloseable {
         if (!tree.exists(STORE_DIR)) tree.mkdir(STORE_DIR, 0700);
     }
 
+    /** The segment number in a WAL file name: timeline (8 hex digits), then log and segment (8 each). */
+    private static long segno(String name) {
+        return Long.parseLong(name.substring(8, 16), 16) * SEGMENTS_PER_LOG + Long.parseLong(name.substring(16, 24), 16);
+    }
+
     static String nextName(String segment) {
-        long tli = Long.parseLong(segment.substring(0, 8), 16);
-        long log = Long.parseLong(segment.substring(8, 16), 16), seg = Long.parseLong(segment.substring(16, 24), 16);
-        long perLog = 0x1_0000_0000L / SEGMENT;
-        long next = log * perLog + seg + 1;
-        return String.format("%08X%08X%08X", tli, next / perLog, next % perLog);
+        long next = segno(segment) + 1;
+        return String.format("%s%08X%08X", segment.substring(0, 8), next / SEGMENTS_PER_LOG, next % SEGMENTS_PER_LOG);
     }
 
     private static Long stamp(Path p) throws IOException {
